@@ -1,0 +1,44 @@
+/* Grouping: from a Sentry event to the hashes (fingerprints) that decide its issue.
+ *
+ * The digest worker calls grouping_compute() once per event. The result lists the event's hashes
+ * in lookup order: the event joins the issue of the first hash that already has one; otherwise a
+ * new issue is created and every hash is attached to it. This interface is stable: the
+ * fingerprint strategy behind it (Sentry's newstyle:2023-01-11 config) may change without the
+ * digest changing. */
+#ifndef FAULTLINE_GROUPING_H
+#define FAULTLINE_GROUPING_H
+
+#include <jansson.h>
+
+#define GROUPING_HASH_LEN 32      /* lowercase hex MD5 */
+#define GROUPING_MAX_HASHES 8
+
+/* Per-project grouping configuration (text as the user set it through the API; NULL = none). */
+struct grouping_config {
+    const char *enhancements;       /* stack trace rules */
+    const char *fingerprint_rules;  /* server-side fingerprint rules */
+};
+
+struct grouping_result {
+    int  n_hashes;
+    char hashes[GROUPING_MAX_HASHES][GROUPING_HASH_LEN + 1];
+    char *title;       /* "Type: value" of the newest exception, else the message; malloc'd */
+    char *culprit;     /* the crashing in-app frame ("module in function"), malloc'd, may be "" */
+    char level[16];    /* fatal, error, warning, info, debug */
+    char platform[32];
+    char *info_json;   /* grouping info: variants, hashes, component tree with reasons; malloc'd */
+};
+
+/* Compute hashes, title, culprit and grouping info for one event.
+ * Returns 0 on success, negative with err (ERRMSG_SIZE bytes) filled on failure. Never crashes on
+ * hostile shapes: wrong types and missing fields degrade to a message/fallback hash. */
+int  grouping_compute(const json_t *event, const struct grouping_config *cfg,
+                      struct grouping_result *out, char *err);
+void grouping_result_free(struct grouping_result *r);
+
+/* Validate a rules text before it is stored for a project. kind is one of the constants below.
+ * Returns 0 if valid, else negative with a line-precise message in err. */
+enum { GROUPING_RULES_ENHANCEMENTS = 1, GROUPING_RULES_FINGERPRINT = 2 };
+int  grouping_validate_rules(int kind, const char *text, char *err);
+
+#endif
