@@ -57,3 +57,6 @@ clean:
 	rm -rf build build-asan
 
 -include $(OBJS:.o=.d) $(BUILD)/src/main.d
+
+# Module-specific extra targets (benchmarks, corpus, sanitizer variants) live in mk/*.mk.
+-include $(sort $(wildcard mk/*.mk))
