@@ -7,6 +7,7 @@ grouped an event.  Nothing here fakes the server: every helper talks HTTP to the
 """
 
 import gzip
+import itertools
 import json
 import os
 import re
@@ -283,6 +284,35 @@ class Server:
                         timeout, what="the digest to drain the inbox")
 
 
+# --- API paging ----------------------------------------------------------------------------
+
+def issue_event_ids(server, group_id):
+    """Every event id of an issue, newest first, following the Link cursors."""
+    ids, cursor = [], None
+    while True:
+        params = {"limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        r = server.api("GET", f"/api/0/issues/{group_id}/events/", params=params)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        ids += [e["eventID"] for e in page]
+        cursor = next_cursor(r)
+        if not page or not cursor:
+            return ids
+
+
+def next_cursor(r):
+    """The next cursor from a Sentry-style Link header (results="true" marks a next page)."""
+    for part in r.headers.get("Link", "").split(","):
+        if 'rel="next"' in part and 'results="false"' not in part:
+            for attr in part.split(";"):
+                attr = attr.strip()
+                if attr.startswith('cursor="'):
+                    return attr[len('cursor="'):-1]
+    return None
+
+
 # --- event and envelope builders --------------------------------------------------------------
 
 def new_event_id():
@@ -379,12 +409,11 @@ def raw_request(port, head, body_chunks=(), timeout=30.0, stop_on_response=True)
     """
     deadline = time.monotonic() + timeout
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    head_pieces = [head[i:i + 65536] for i in range(0, len(head), 65536)]
     try:
-        s.sendall(head)
-        received = b""
-        for chunk in body_chunks:
+        for n, chunk in enumerate(itertools.chain(head_pieces, body_chunks)):
             r, _, _ = select.select([s], [], [], 0)
-            if r and stop_on_response:
+            if r and (stop_on_response or n < len(head_pieces)):
                 break
             try:
                 s.sendall(chunk)
@@ -392,7 +421,7 @@ def raw_request(port, head, body_chunks=(), timeout=30.0, stop_on_response=True)
                 break
             if time.monotonic() > deadline:
                 raise HarnessError("raw_request: timed out while sending")
-        return _read_response(s, received, deadline)
+        return _read_response(s, b"", deadline)
     finally:
         s.close()
 

@@ -10,7 +10,6 @@ import uuid
 
 import pytest
 
-import harness
 
 HERE = os.path.dirname(__file__)
 NODE_MODULES = os.path.join(HERE, "node_modules")

@@ -4,8 +4,6 @@ import json
 import os
 import subprocess
 
-import harness
-
 SCRIPT = os.path.join(os.path.dirname(__file__), "py", "capture_chain.py")
 
 
