@@ -1,0 +1,474 @@
+/* Routing and handlers of the JSON API. */
+#include "api/api.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "grouping/grouping.h"
+#include "store/store.h"
+
+#define POOL_MAX 16
+#define MAX_PATH_PARTS 8
+
+struct api {
+    struct api_config cfg;
+    char              public_url[512];
+    pthread_mutex_t   pool_lock;
+    struct store     *pool[POOL_MAX];
+    int               pool_n;
+};
+
+int api_new(const struct api_config *cfg, struct api **out, char *err)
+{
+    struct api *api = calloc(1, sizeof *api);
+    if (!api) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    api->cfg = *cfg;
+    snprintf(api->public_url, sizeof api->public_url, "%s", cfg->public_url);
+    api->cfg.public_url = api->public_url;
+    pthread_mutex_init(&api->pool_lock, NULL);
+    /* Open one handle now so a bad data directory fails at start, not on the first request. */
+    struct store *s;
+    if (store_open(cfg->data_dir, &s, err) < 0) {
+        api_free(api);
+        return -1;
+    }
+    api->pool[api->pool_n++] = s;
+    *out = api;
+    return 0;
+}
+
+void api_free(struct api *api)
+{
+    if (!api)
+        return;
+    for (int i = 0; i < api->pool_n; i++)
+        store_close(api->pool[i]);
+    pthread_mutex_destroy(&api->pool_lock);
+    free(api);
+}
+
+static struct store *borrow(struct api *api, char *err)
+{
+    struct store *s = NULL;
+    pthread_mutex_lock(&api->pool_lock);
+    if (api->pool_n > 0)
+        s = api->pool[--api->pool_n];
+    pthread_mutex_unlock(&api->pool_lock);
+    if (!s && store_open(api->cfg.data_dir, &s, err) < 0)
+        return NULL;
+    return s;
+}
+
+static void give_back(struct api *api, struct store *s)
+{
+    pthread_mutex_lock(&api->pool_lock);
+    if (api->pool_n < POOL_MAX) {
+        api->pool[api->pool_n++] = s;
+        s = NULL;
+    }
+    pthread_mutex_unlock(&api->pool_lock);
+    store_close(s);
+}
+
+void api_format_dsn(const char *public_url, const char *key, long long project_id, char *out, size_t cap)
+{
+    const char *scheme_end = strstr(public_url, "://");
+    const char *host = scheme_end ? scheme_end + 3 : public_url;
+    int scheme_len = scheme_end ? (int)(scheme_end - public_url) : 4;
+    const char *scheme = scheme_end ? public_url : "http";
+    size_t host_len = strlen(host);
+    while (host_len && host[host_len - 1] == '/')
+        host_len--;
+    snprintf(out, cap, "%.*s://%s@%.*s/%lld", scheme_len, scheme, key, (int)host_len, host, project_id);
+}
+
+/* --- responses --------------------------------------------------------------------------------- */
+
+static void send_json(struct api_response *resp, int status, json_t *body)
+{
+    resp->status = status;
+    buf_reset(&resp->body);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    buf_puts(&resp->body, text ? text : "{\"detail\":\"internal error\"}");
+    if (!text)
+        resp->status = 500;
+    free(text);
+    json_decref(body);
+}
+
+static void send_error(struct api_response *resp, int status, const char *detail)
+{
+    send_json(resp, status, json_pack("{s:s}", "detail", detail));
+}
+
+/* --- handlers ---------------------------------------------------------------------------------- */
+
+static json_t *project_json(struct api *api, struct store *s, const struct store_project *p)
+{
+    char dsn[768], id[32], err[ERRMSG_SIZE];
+    api_format_dsn(api->cfg.public_url, p->public_key, (long long)p->id, dsn, sizeof dsn);
+    snprintf(id, sizeof id, "%lld", (long long)p->id);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "slug", p->slug, "name", p->name, "dsn", dsn,
+                          "dateCreated", json_real(p->created));
+    char *enh = NULL, *fp = NULL;
+    store_project_option_get(s, p->id, "groupingEnhancements", &enh, err);
+    store_project_option_get(s, p->id, "fingerprintingRules", &fp, err);
+    json_object_set_new(j, "groupingEnhancements", json_string(enh ? enh : ""));
+    json_object_set_new(j, "fingerprintingRules", json_string(fp ? fp : ""));
+    free(enh);
+    free(fp);
+    json_t *counts = store_item_counts(s, p->id, err);
+    if (counts)
+        json_object_set_new(j, "itemCounts", counts);
+    return j;
+}
+
+static void list_projects(struct api *api, struct store *s, struct api_response *resp)
+{
+    char err[ERRMSG_SIZE];
+    struct store_project *projects;
+    int n = store_project_list(s, &projects, err);
+    if (n < 0) {
+        send_error(resp, 500, err);
+        return;
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, project_json(api, s, &projects[i]));
+    free(projects);
+    send_json(resp, 200, arr);
+}
+
+static int find_project(struct store *s, const char *ref, struct store_project *p, struct api_response *resp)
+{
+    char err[ERRMSG_SIZE];
+    int found = store_project_find(s, ref, p, err);
+    if (found < 0)
+        send_error(resp, 500, err);
+    else if (!found)
+        send_error(resp, 404, "project not found");
+    return found == 1 ? 0 : -1;
+}
+
+static json_t *parse_body(const struct api_request *req, struct api_response *resp)
+{
+    json_error_t jerr;
+    json_t *body = json_loadb(req->body ? req->body : "", req->body_len, 0, &jerr);
+    if (!json_is_object(body)) {
+        char detail[300];
+        snprintf(detail, sizeof detail, "request body must be a JSON object%s%s", body ? "" : ": ",
+                 body ? "" : jerr.text);
+        json_decref(body);
+        send_error(resp, 400, detail);
+        return NULL;
+    }
+    return body;
+}
+
+static void update_project(struct api *api, struct store *s, const struct store_project *p,
+                           const struct api_request *req, struct api_response *resp)
+{
+    json_t *body = parse_body(req, resp);
+    if (!body)
+        return;
+    static const struct { const char *key; int kind; } fields[] = {
+        {"groupingEnhancements", GROUPING_RULES_ENHANCEMENTS},
+        {"fingerprintingRules", GROUPING_RULES_FINGERPRINT},
+    };
+    char err[ERRMSG_SIZE];
+    /* Validate everything before storing anything. */
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        json_t *v = json_object_get(body, fields[i].key);
+        if (!v)
+            continue;
+        if (!json_is_string(v) && !json_is_null(v)) {
+            snprintf(err, sizeof err, "%s must be a string", fields[i].key);
+            send_error(resp, 400, err);
+            json_decref(body);
+            return;
+        }
+        char why[ERRMSG_SIZE] = "";
+        if (json_is_string(v) && grouping_validate_rules(fields[i].kind, json_string_value(v), why) < 0) {
+            snprintf(err, sizeof err, "%s: %.200s", fields[i].key, why);
+            send_error(resp, 400, err);
+            json_decref(body);
+            return;
+        }
+    }
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        json_t *v = json_object_get(body, fields[i].key);
+        if (v && store_project_option_set(s, p->id, fields[i].key, json_string_value(v), err) < 0) {
+            send_error(resp, 500, err);
+            json_decref(body);
+            return;
+        }
+    }
+    json_decref(body);
+    send_json(resp, 200, project_json(api, s, p));
+}
+
+static long long query_int(const struct api_request *req, const char *key, long long fallback, long long lo,
+                           long long hi)
+{
+    const char *v = req->query ? req->query(req->query_ctx, key) : NULL;
+    if (!v || !*v)
+        return fallback;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (*end)
+        return fallback;
+    return n < lo ? lo : n > hi ? hi : n;
+}
+
+static const char *query_str(const struct api_request *req, const char *key)
+{
+    const char *v = req->query ? req->query(req->query_ctx, key) : NULL;
+    return v && *v ? v : NULL;
+}
+
+/* Sentry pages with an opaque cursor; ours is the offset. */
+static void set_link(struct api_response *resp, const char *path, long long offset, int limit, size_t got)
+{
+    int more = got == (size_t)limit;
+    snprintf(resp->link, sizeof resp->link,
+             "<%s?cursor=%lld>; rel=\"previous\"; results=\"%s\"; cursor=\"%lld\", "
+             "<%s?cursor=%lld>; rel=\"next\"; results=\"%s\"; cursor=\"%lld\"",
+             path, offset - limit > 0 ? offset - limit : 0, offset > 0 ? "true" : "false",
+             offset - limit > 0 ? offset - limit : 0, path, offset + limit, more ? "true" : "false",
+             offset + limit);
+}
+
+static void list_issues(struct store *s, const struct store_project *p, const struct api_request *req,
+                        struct api_response *resp)
+{
+    struct store_issue_query q = {.project_id = p->id};
+    q.sort = query_str(req, "sort");
+    q.level = query_str(req, "level");
+    q.status = query_str(req, "status");
+    q.query = query_str(req, "query");
+    /* Sentry's default query is "is:unresolved"; accept its "is:<status>" form inside query. */
+    char status_buf[32], text_buf[256];
+    if (q.query && strncmp(q.query, "is:", 3) == 0) {
+        size_t n = strcspn(q.query + 3, " ");
+        snprintf(status_buf, sizeof status_buf, "%.*s", (int)n, q.query + 3);
+        q.status = status_buf;
+        snprintf(text_buf, sizeof text_buf, "%s", q.query[3 + n] ? q.query + 4 + n : "");
+        q.query = text_buf;
+    }
+    if (q.sort && strcmp(q.sort, "date") && strcmp(q.sort, "new") && strcmp(q.sort, "freq")) {
+        send_error(resp, 400, "sort must be one of date, new, freq");
+        return;
+    }
+    q.limit = (int)query_int(req, "limit", 25, 1, 100);
+    q.offset = query_int(req, "cursor", 0, 0, 1LL << 40);
+    char err[ERRMSG_SIZE];
+    json_t *arr = store_issue_list(s, &q, err);
+    if (!arr) {
+        send_error(resp, 500, err);
+        return;
+    }
+    set_link(resp, req->path, q.offset, q.limit, json_array_size(arr));
+    send_json(resp, 200, arr);
+}
+
+static void issue_detail(struct store *s, int64_t id, struct api_response *resp)
+{
+    char err[ERRMSG_SIZE];
+    json_t *issue = store_issue_get(s, id, err);
+    if (!issue)
+        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
+    else
+        send_json(resp, 200, issue);
+}
+
+static void update_issue(struct store *s, int64_t id, const struct api_request *req, struct api_response *resp)
+{
+    json_t *body = parse_body(req, resp);
+    if (!body)
+        return;
+    const char *status = json_string_value(json_object_get(body, "status"));
+    if (!status || (strcmp(status, "resolved") && strcmp(status, "ignored") && strcmp(status, "unresolved"))) {
+        json_decref(body);
+        send_error(resp, 400, "status must be one of resolved, ignored, unresolved");
+        return;
+    }
+    char err[ERRMSG_SIZE];
+    int rc = store_issue_set_status(s, id, status, err);
+    json_decref(body);
+    if (rc < 0)
+        send_error(resp, 500, err);
+    else if (rc == 0)
+        send_error(resp, 404, "issue not found");
+    else
+        issue_detail(s, id, resp);
+}
+
+static void issue_events(struct store *s, int64_t id, const struct api_request *req, struct api_response *resp)
+{
+    char err[ERRMSG_SIZE];
+    json_t *issue = store_issue_get(s, id, err);
+    if (!issue) {
+        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
+        return;
+    }
+    json_decref(issue);
+    int limit = (int)query_int(req, "limit", 50, 1, 100);
+    long long offset = query_int(req, "cursor", 0, 0, 1LL << 40);
+    json_t *arr = store_issue_events(s, id, limit, offset, err);
+    if (!arr) {
+        send_error(resp, 500, err);
+        return;
+    }
+    set_link(resp, req->path, offset, limit, json_array_size(arr));
+    send_json(resp, 200, arr);
+}
+
+static void send_event(json_t *ev, const char *err, struct api_response *resp)
+{
+    if (!ev)
+        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "event not found");
+    else
+        send_json(resp, 200, ev);
+}
+
+static void stats(struct api *api, struct api_response *resp)
+{
+    struct pipeline_stats *st = api->cfg.stats;
+    send_json(resp, 200,
+              json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "accepted_total", (json_int_t)atomic_load(&st->accepted),
+                        "inbox_pending", (json_int_t)atomic_load(&st->pending), "digested_total",
+                        (json_int_t)atomic_load(&st->digested), "duplicates_total",
+                        (json_int_t)atomic_load(&st->duplicates), "rejected_total",
+                        (json_int_t)atomic_load(&st->rejected), "rate_limited_total",
+                        (json_int_t)atomic_load(&st->rate_limited)));
+}
+
+/* --- routing ----------------------------------------------------------------------------------- */
+
+/* Splits "/api/0/a/b/c/" into parts after "/api/0/"; returns the count or -1. */
+static int split_path(const char *path, char parts[MAX_PATH_PARTS][128])
+{
+    if (strncmp(path, "/api/0/", 7) != 0)
+        return -1;
+    int n = 0;
+    const char *p = path + 7;
+    while (*p) {
+        size_t len = strcspn(p, "/");
+        if (len > 0) {
+            if (n == MAX_PATH_PARTS || len >= 128)
+                return -1;
+            memcpy(parts[n], p, len);
+            parts[n][len] = '\0';
+            n++;
+        }
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    return n;
+}
+
+static int parse_id(const char *s, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v <= 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int bearer_ok(struct store *s, const char *authorization)
+{
+    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return 0;
+    const char *token = authorization + 7;
+    while (*token == ' ')
+        token++;
+    char err[ERRMSG_SIZE];
+    return store_token_check(s, token, err) == 1;
+}
+
+static void route(struct api *api, struct store *s, const struct api_request *req, struct api_response *resp)
+{
+    char parts[MAX_PATH_PARTS][128];
+    int n = split_path(req->path, parts);
+    int get = strcmp(req->method, "GET") == 0, put = strcmp(req->method, "PUT") == 0;
+    char err[ERRMSG_SIZE];
+    if (n < 1) {
+        send_error(resp, 404, "not found");
+        return;
+    }
+    if (strcmp(parts[0], "stats") == 0 && n == 1 && get) {
+        stats(api, resp);
+        return;
+    }
+    if (strcmp(parts[0], "projects") == 0) {
+        if (n == 1) {
+            if (get)
+                list_projects(api, s, resp);
+            else
+                send_error(resp, 405, "method not allowed");
+            return;
+        }
+        struct store_project p;
+        if (find_project(s, parts[1], &p, resp) < 0)
+            return;
+        if (n == 2 && get) {
+            send_json(resp, 200, project_json(api, s, &p));
+        } else if (n == 2 && put) {
+            update_project(api, s, &p, req, resp);
+        } else if (n == 3 && strcmp(parts[2], "issues") == 0 && get) {
+            list_issues(s, &p, req, resp);
+        } else if (n == 4 && strcmp(parts[2], "events") == 0 && get) {
+            send_event(store_event_get(s, p.id, parts[3], err), err, resp);
+        } else if (n == 5 && strcmp(parts[2], "events") == 0 && strcmp(parts[4], "grouping-info") == 0 && get) {
+            send_event(store_event_grouping(s, p.id, parts[3], err), err, resp);
+        } else {
+            send_error(resp, 404, "not found");
+        }
+        return;
+    }
+    if (strcmp(parts[0], "issues") == 0 && n >= 2) {
+        int64_t id;
+        if (parse_id(parts[1], &id) < 0) {
+            send_error(resp, 404, "issue not found");
+            return;
+        }
+        if (n == 2 && get)
+            issue_detail(s, id, resp);
+        else if (n == 2 && put)
+            update_issue(s, id, req, resp);
+        else if (n == 3 && strcmp(parts[2], "events") == 0 && get)
+            issue_events(s, id, req, resp);
+        else if (n == 4 && strcmp(parts[2], "events") == 0 && strcmp(parts[3], "latest") == 0 && get)
+            send_event(store_issue_latest_event(s, id, err), err, resp);
+        else
+            send_error(resp, 404, "not found");
+        return;
+    }
+    send_error(resp, 404, "not found");
+}
+
+void api_handle(struct api *api, const struct api_request *req, struct api_response *resp)
+{
+    resp->link[0] = '\0';
+    char err[ERRMSG_SIZE];
+    struct store *s = borrow(api, err);
+    if (!s) {
+        send_error(resp, 503, err);
+        return;
+    }
+    if (!bearer_ok(s, req->authorization))
+        send_error(resp, 401, "authentication credentials were not provided or are invalid");
+    else
+        route(api, s, req, resp);
+    give_back(api, s);
+}

@@ -1,0 +1,316 @@
+/* Digest worker: inbox -> grouping -> issues, events and hashes, one transaction per batch. */
+#include "grouping/digest.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grouping/grouping.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/compress.h"
+
+#define MAX_EVENT_JSON (64u << 20)
+#define DEFAULT_BATCH 256
+
+struct project_rules {
+    int64_t project_id;
+    char   *enhancements;
+    char   *fingerprint_rules;
+};
+
+struct digest_ctx {
+    int64_t              options_version;
+    struct project_rules *rules;
+    int                  n_rules;
+};
+
+struct digest_ctx *digest_ctx_new(void)
+{
+    struct digest_ctx *ctx = calloc(1, sizeof *ctx);
+    if (ctx)
+        ctx->options_version = -1;
+    return ctx;
+}
+
+static void clear_rules(struct digest_ctx *ctx)
+{
+    for (int i = 0; i < ctx->n_rules; i++) {
+        free(ctx->rules[i].enhancements);
+        free(ctx->rules[i].fingerprint_rules);
+    }
+    free(ctx->rules);
+    ctx->rules = NULL;
+    ctx->n_rules = 0;
+}
+
+void digest_ctx_free(struct digest_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    clear_rules(ctx);
+    free(ctx);
+}
+
+/* The project's grouping config, loaded once per options version. */
+static int project_config(struct digest_ctx *ctx, struct store *s, int64_t project_id,
+                          struct grouping_config *cfg, char *err)
+{
+    int64_t version = store_options_version(s);
+    if (version != ctx->options_version) {
+        clear_rules(ctx);
+        ctx->options_version = version;
+    }
+    for (int i = 0; i < ctx->n_rules; i++)
+        if (ctx->rules[i].project_id == project_id) {
+            cfg->enhancements = ctx->rules[i].enhancements;
+            cfg->fingerprint_rules = ctx->rules[i].fingerprint_rules;
+            return 0;
+        }
+    struct project_rules r = {.project_id = project_id};
+    if (store_project_option_get(s, project_id, "groupingEnhancements", &r.enhancements, err) < 0 ||
+        store_project_option_get(s, project_id, "fingerprintingRules", &r.fingerprint_rules, err) < 0) {
+        free(r.enhancements);
+        return -1;
+    }
+    struct project_rules *grown = realloc(ctx->rules, (size_t)(ctx->n_rules + 1) * sizeof *grown);
+    if (!grown) {
+        free(r.enhancements);
+        free(r.fingerprint_rules);
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    ctx->rules = grown;
+    ctx->rules[ctx->n_rules++] = r;
+    cfg->enhancements = r.enhancements;
+    cfg->fingerprint_rules = r.fingerprint_rules;
+    return 0;
+}
+
+double digest_event_time(const json_t *event, double fallback)
+{
+    const json_t *ts = json_object_get(event, "timestamp");
+    if (json_is_number(ts)) {
+        double t = json_number_value(ts);
+        return t > 0 && t < 1e11 ? t : fallback;
+    }
+    if (!json_is_string(ts))
+        return fallback;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    double frac = 0;
+    int consumed = 0;
+    const char *s = json_string_value(ts);
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &consumed) != 6)
+        return fallback;
+    if (s[consumed] == '.')
+        frac = strtod(s + consumed, NULL);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    return t > 0 ? (double)t + frac : fallback;
+}
+
+/* metadata.type / value of the newest exception, for the issue. */
+static void exception_metadata(const json_t *event, const char **type, const char **value)
+{
+    *type = *value = "";
+    const json_t *exc = json_object_get(event, "exception");
+    const json_t *values = json_is_object(exc) ? json_object_get(exc, "values") : exc;
+    if (!json_is_array(values) || json_array_size(values) == 0)
+        return;
+    const json_t *last = json_array_get(values, json_array_size(values) - 1);
+    const json_t *t = json_object_get(last, "type"), *v = json_object_get(last, "value");
+    if (json_is_string(t))
+        *type = json_string_value(t);
+    if (json_is_string(v))
+        *value = json_string_value(v);
+}
+
+int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, const char *event_id,
+                 double received, const json_t *event, const void *payload, size_t payload_len,
+                 struct digest_outcome *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    int exists = store_event_exists(s, project_id, event_id, err);
+    if (exists < 0)
+        return -1;
+    if (exists) {
+        out->reason = DIGEST_DUPLICATE;
+        return 0;
+    }
+    struct grouping_config cfg = {0};
+    if (project_config(ctx, s, project_id, &cfg, err) < 0)
+        return -1;
+    struct grouping_result g;
+    if (grouping_compute(event, &cfg, &g, err) < 0)
+        return -1;
+
+    int rc = 0;
+    int64_t issue_id = 0;
+    for (int i = 0; i < g.n_hashes && !issue_id; i++) {
+        int found = store_hash_lookup(s, project_id, g.hashes[i], &issue_id, err);
+        if (found < 0) {
+            rc = -1;
+            goto done;
+        }
+        if (found)
+            memcpy(out->matched_hash, g.hashes[i], sizeof out->matched_hash);
+    }
+    double seen = received;
+    if (!issue_id) {
+        const char *type, *value;
+        exception_metadata(event, &type, &value);
+        struct store_issue_new in = {.project_id = project_id, .title = g.title, .culprit = g.culprit,
+                                     .level = g.level, .platform = g.platform, .type = type,
+                                     .value = value, .seen = seen};
+        if (store_issue_create(s, &in, &issue_id, err) < 0) {
+            rc = -1;
+            goto done;
+        }
+        out->reason = DIGEST_NEW_ISSUE;
+    } else {
+        out->reason = DIGEST_HASH_HIT;
+    }
+    /* Every hash of the event that has no issue yet now belongs to this one. */
+    for (int i = 0; i < g.n_hashes && rc == 0; i++)
+        rc = store_hash_attach(s, project_id, g.hashes[i], issue_id, err);
+    if (rc == 0)
+        rc = store_issue_add_event(s, issue_id, seen, g.level, err);
+    if (rc == 0) {
+        json_t *hashes = json_array();
+        for (int i = 0; i < g.n_hashes; i++)
+            json_array_append_new(hashes, json_string(g.hashes[i]));
+        char *hashes_text = json_dumps(hashes, JSON_COMPACT);
+        json_decref(hashes);
+        struct store_event_new ev = {.project_id = project_id, .issue_id = issue_id, .event_id = event_id,
+                                     .received = received, .timestamp = digest_event_time(event, received),
+                                     .title = g.title, .platform = g.platform, .hashes_json = hashes_text,
+                                     .grouping_json = g.info_json, .payload = payload,
+                                     .payload_len = payload_len};
+        rc = store_event_insert(s, &ev, err);
+        free(hashes_text);
+    }
+    out->issue_id = issue_id;
+done:
+    grouping_result_free(&g);
+    return rc;
+}
+
+int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pipeline_stats *stats, char *err)
+{
+    struct store_inbox_row *rows = calloc((size_t)max, sizeof *rows);
+    if (!rows) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    int n = store_inbox_fetch(s, rows, max, err);
+    if (n <= 0) {
+        free(rows);
+        return n;
+    }
+    int rc = store_begin(s, err);
+    int64_t digested = 0;
+    struct buf json = BUF_INIT;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        struct store_inbox_row *r = &rows[i];
+        char why[ERRMSG_SIZE];
+        buf_reset(&json);
+        json_t *event = NULL;
+        json_error_t jerr;
+        if (zstd_decompress_buf(r->payload, r->payload_len, MAX_EVENT_JSON, &json, why) == 0)
+            event = json_loadb(json.data ? json.data : "", json.len, 0, &jerr);
+        if (!event) {
+            /* Ingestion validated it, so this is damage on disk: report and skip, never block. */
+            fprintf(stderr, "faultline digest: skipping unreadable inbox row %lld (event %s)\n",
+                    (long long)r->id, r->event_id);
+            continue;
+        }
+        struct digest_outcome out;
+        rc = digest_event(ctx, s, r->project_id, r->event_id, r->received, event, r->payload, r->payload_len,
+                          &out, err);
+        json_decref(event);
+        if (rc == 0 && out.reason != DIGEST_DUPLICATE)
+            digested++;
+    }
+    buf_free(&json);
+    if (rc == 0)
+        rc = store_commit(s, err);
+    if (rc < 0) {
+        store_rollback(s);
+    } else {
+        /* The events are committed in faultline.db; now drop them from the inbox. A crash between
+         * the two commits only makes the next batch see duplicates, which digest_event skips. */
+        rc = store_inbox_delete_upto(s, rows[n - 1].id, err);
+        if (stats) {
+            atomic_fetch_add(&stats->digested, digested);
+            atomic_fetch_sub(&stats->pending, n);
+        }
+    }
+    store_inbox_rows_free(rows, n);
+    free(rows);
+    return rc < 0 ? rc : n;
+}
+
+struct digest_worker {
+    pthread_t              thread;
+    struct store          *store;
+    struct digest_ctx     *ctx;
+    struct pipeline_stats *stats;
+    _Atomic int            stopping;
+};
+
+static void *worker_main(void *arg)
+{
+    struct digest_worker *w = arg;
+    int paused = getenv("FAULTLINE_DIGEST_PAUSE") && strcmp(getenv("FAULTLINE_DIGEST_PAUSE"), "1") == 0;
+    while (!w->stopping) {
+        char err[ERRMSG_SIZE];
+        int n = paused ? 0 : digest_run_batch(w->ctx, w->store, DEFAULT_BATCH, w->stats, err);
+        if (n < 0)
+            fprintf(stderr, "faultline digest: %s\n", err);
+        if (n <= 0)
+            usleep(n < 0 ? 200000 : 10000);
+    }
+    return NULL;
+}
+
+int digest_worker_start(const char *data_dir, struct pipeline_stats *stats, struct digest_worker **out, char *err)
+{
+    struct digest_worker *w = calloc(1, sizeof *w);
+    if (!w) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    w->stats = stats;
+    w->ctx = digest_ctx_new();
+    if (!w->ctx || store_open(data_dir, &w->store, err) < 0) {
+        digest_ctx_free(w->ctx);
+        free(w);
+        return -1;
+    }
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        store_close(w->store);
+        digest_ctx_free(w->ctx);
+        free(w);
+        errmsg_set(err, "cannot start the digest thread");
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+void digest_worker_stop(struct digest_worker *w)
+{
+    if (!w)
+        return;
+    w->stopping = 1;
+    pthread_join(w->thread, NULL);
+    store_close(w->store);
+    digest_ctx_free(w->ctx);
+    free(w);
+}

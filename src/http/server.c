@@ -1,0 +1,293 @@
+/* libmicrohttpd glue: one thread per connection (requests block until their inbox commit), body
+ * accumulation with a hard cap, CORS, and routing. */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "api/api.h"
+#include "ingest/ingest.h"
+#include "util/buf.h"
+
+struct http_server {
+    struct http_config  cfg;
+    struct MHD_Daemon  *daemon;
+};
+
+struct request_ctx {
+    struct buf body;
+    int        too_large;
+};
+
+static const char CORS_ALLOW_HEADERS[] =
+    "x-sentry-auth, x-requested-with, origin, accept, content-type, content-encoding, authorization, "
+    "sentry-trace, baggage";
+
+static void add_common_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                            "x-sentry-error, x-sentry-rate-limits, retry-after, link");
+}
+
+static enum MHD_Result send_buffer(struct MHD_Connection *conn, int status, const char *data, size_t len,
+                                   const char *error_header, const char *retry_after,
+                                   const char *rate_limits, const char *link)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    add_common_headers(r);
+    if (error_header && *error_header)
+        MHD_add_response_header(r, "X-Sentry-Error", error_header);
+    if (retry_after && *retry_after)
+        MHD_add_response_header(r, "Retry-After", retry_after);
+    if (rate_limits && *rate_limits)
+        MHD_add_response_header(r, "X-Sentry-Rate-Limits", rate_limits);
+    if (link && *link)
+        MHD_add_response_header(r, "Link", link);
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned int)status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result send_detail(struct MHD_Connection *conn, int status, const char *detail)
+{
+    char body[600];
+    /* detail strings here are fixed text without quotes or backslashes */
+    snprintf(body, sizeof body, "{\"detail\":\"%s\"}", detail);
+    return send_buffer(conn, status, body, strlen(body), detail, NULL, NULL, NULL);
+}
+
+static enum MHD_Result send_preflight(struct MHD_Connection *conn)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
+    MHD_add_response_header(r, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+    MHD_add_response_header(r, "Access-Control-Max-Age", "3600");
+    enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* "/api/<digits>/envelope/" -> endpoint and project; also "/api/store/" and no trailing slash. */
+static int match_ingest(const char *url, char *project, size_t cap, const char **endpoint)
+{
+    if (strncmp(url, "/api/", 5) != 0)
+        return 0;
+    const char *p = url + 5;
+    size_t digits = strspn(p, "0123456789");
+    if (digits >= cap)
+        return 0;
+    memcpy(project, p, digits);
+    project[digits] = '\0';
+    p += digits;
+    if (digits > 0) {
+        if (*p != '/')
+            return 0;
+        p++;
+    }
+    const char *names[] = {"envelope", "store"};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(p, names[i], n) == 0 && (p[n] == '\0' || (p[n] == '/' && p[n + 1] == '\0'))) {
+            *endpoint = names[i];
+            return digits > 0 && strcmp(project, "0") == 0 ? 0 : 1;
+        }
+    }
+    return 0;
+}
+
+static const char *query_lookup(void *ctx, const char *key)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+                                const char *method, struct request_ctx *rc)
+{
+    if (strcmp(method, "OPTIONS") == 0)
+        return send_preflight(conn);
+    char project[32];
+    const char *endpoint;
+    if (match_ingest(url, project, sizeof project, &endpoint)) {
+        if (strcmp(method, "POST") != 0)
+            return send_detail(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: use POST");
+        struct ingest_request req = {
+            .endpoint = endpoint,
+            .project = project,
+            .x_sentry_auth = header(conn, "X-Sentry-Auth"),
+            .authorization = header(conn, "Authorization"),
+            .query_key = query_lookup(conn, "sentry_key"),
+            .query_version = query_lookup(conn, "sentry_version"),
+            .content_encoding = header(conn, "Content-Encoding"),
+            .body = rc->body.data ? rc->body.data : "",
+            .body_len = rc->body.len,
+        };
+        struct ingest_response resp = {.body = BUF_INIT};
+        ingest_handle(srv->cfg.ingest, &req, &resp);
+        enum MHD_Result r = send_buffer(conn, resp.status, resp.body.data, resp.body.len, resp.detail,
+                                        resp.retry_after, resp.rate_limits, NULL);
+        buf_free(&resp.body);
+        return r;
+    }
+    if (strncmp(url, "/api/0/", 7) == 0) {
+        struct api_request req = {
+            .method = method,
+            .path = url,
+            .authorization = header(conn, "Authorization"),
+            .body = rc->body.data,
+            .body_len = rc->body.len,
+            .query = query_lookup,
+            .query_ctx = conn,
+        };
+        struct api_response resp = {.body = BUF_INIT};
+        api_handle(srv->cfg.api, &req, &resp);
+        enum MHD_Result r = send_buffer(conn, resp.status, resp.body.data, resp.body.len, NULL, NULL, NULL,
+                                        resp.link);
+        buf_free(&resp.body);
+        return r;
+    }
+    if (strcmp(url, "/") == 0 || strcmp(url, "/health") == 0 || strcmp(url, "/_health/") == 0) {
+        static const char ok[] = "{\"name\":\"faultline\",\"status\":\"ok\"}";
+        return send_buffer(conn, MHD_HTTP_OK, ok, sizeof ok - 1, NULL, NULL, NULL, NULL);
+    }
+    return send_detail(conn, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct http_server *srv = cls;
+    struct request_ctx *rc = *con_cls;
+    if (!rc) {
+        rc = calloc(1, sizeof *rc);
+        if (!rc)
+            return MHD_NO;
+        *con_cls = rc;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!rc->too_large && rc->body.len + *upload_data_size > srv->cfg.max_request) {
+            rc->too_large = 1;
+            buf_free(&rc->body);
+        }
+        if (!rc->too_large && buf_append(&rc->body, upload_data, *upload_data_size) < 0)
+            rc->too_large = 1;
+        *upload_data_size = 0;
+        if (rc->too_large) {
+            /* Answer now; MHD closes the connection instead of reading the rest. */
+            char detail[128];
+            snprintf(detail, sizeof detail, "request body exceeds the limit of %zu bytes", srv->cfg.max_request);
+            return send_detail(conn, MHD_HTTP_CONTENT_TOO_LARGE, detail);
+        }
+        return MHD_YES;
+    }
+    if (rc->too_large)
+        return MHD_YES;   /* the 413 is already queued */
+    return dispatch(srv, conn, url, method, rc);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct request_ctx *rc = *con_cls;
+    if (rc) {
+        buf_free(&rc->body);
+        free(rc);
+        *con_cls = NULL;
+    }
+}
+
+int http_parse_listen(const char *listen, char *host, size_t host_cap, int *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return -1;
+    const char *h = listen;
+    size_t hlen = (size_t)(colon - listen);
+    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen == 0) {
+        h = "127.0.0.1";
+        hlen = strlen(h);
+    }
+    if (hlen >= host_cap)
+        return -1;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535 || end == colon + 1)
+        return -1;
+    *port = (int)p;
+    return 0;
+}
+
+int http_start(const struct http_config *cfg, struct http_server **out, char *err)
+{
+    struct http_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    srv->cfg = *cfg;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", cfg->port);
+    int gai = getaddrinfo(cfg->host, port, &hints, &ai);
+    if (gai != 0 || !ai) {
+        errmsg_set(err, "cannot resolve listen address %s: %s", cfg->host, gai_strerror(gai));
+        free(srv);
+        return -1;
+    }
+    unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                                   MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+                                   MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!srv->daemon) {
+        errmsg_set(err, "cannot listen on %s:%d (address in use or not permitted)", cfg->host, cfg->port);
+        free(srv);
+        return -1;
+    }
+    *out = srv;
+    return 0;
+}
+
+void http_stop(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}
