@@ -189,7 +189,7 @@ int eval_reader_next(struct eval_reader *r, struct eval_item *item, char *err)
         if (blank(s, n))
             continue;
         json_error_t jerr;
-        json_t *root = json_loadb(s, n, 0, &jerr);
+        json_t *root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr);
         if (!root) {
             eval_bad_lines_add(&r->bad, no, "invalid JSON at column %d: %s", jerr.column, jerr.text);
             continue;

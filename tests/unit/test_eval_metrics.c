@@ -204,7 +204,7 @@ static void test_against_brute_force(void **state)
 {
     (void)state;
     enum { N = 400 };
-    static char labels[N][8];
+    static char labels[N][16];
     static int64_t issue[N];
     static int plat[N];
     static const char *const platforms[] = {"python", "node", "java"};
