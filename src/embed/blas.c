@@ -1,0 +1,71 @@
+/* OpenBLAS set-up: AVX-512 kernels and the thread count.
+ *
+ * Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) detects Zen 4/5 as "Haswell" and uses AVX2 kernels,
+ * half the sgemm speed of its AVX-512 "SkylakeX" kernels on those CPUs. The kernel set is chosen
+ * once, in the library's own constructor, from OPENBLAS_CORETYPE; setting the variable later has
+ * no effect. So this constructor (run by the dynamic loader after OpenBLAS's, before main())
+ * re-executes the process image once with OPENBLAS_CORETYPE=SkylakeX when the CPU has AVX-512F
+ * and OpenBLAS chose a non-AVX-512 core. exec keeps the pid, argv, environment and open file
+ * descriptors; nothing has run yet. Opt out with FAULTLINE_BLAS_REEXEC=0 or by setting
+ * OPENBLAS_CORETYPE. If exec fails the process simply continues with the default kernels.
+ */
+#include "embed/embed.h"
+#include "embed/embed_internal.h"
+
+#include <cblas.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static int core_is_avx512(const char *core)
+{
+    static const char *const names[] = {"skylakex", "cooperlake", "sapphirerapids"};
+    for (size_t i = 0; core && i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(core, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+__attribute__((constructor)) static void embed_blas_coretype(int argc, char **argv)
+{
+    if (argc < 1 || !argv || !argv[0] || getenv("OPENBLAS_CORETYPE"))
+        return;
+    const char *opt = getenv("FAULTLINE_BLAS_REEXEC");
+    if (opt && strcmp(opt, "0") == 0)
+        return;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f") || core_is_avx512(openblas_get_corename()))
+        return;
+    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");   /* exec failed: keep going as we were */
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init_threads(void)
+{
+    const char *s = getenv("FAULTLINE_EMBED_THREADS");
+    int n = s ? atoi(s) : 1;
+    openblas_set_num_threads(n > 0 ? n : 1);
+}
+
+void embed_blas_init(void)
+{
+    pthread_once(&once, init_threads);
+}
+
+void embed_set_threads(int n)
+{
+    embed_blas_init();
+    openblas_set_num_threads(n > 0 ? n : 1);
+}
+
+const char *embed_blas_core(void)
+{
+    const char *c = openblas_get_corename();
+    return c ? c : "unknown";
+}

@@ -1,0 +1,66 @@
+/* Text embedding: a transformer encoder run on the CPU from GGUF weights.
+ *
+ * This module turns text into a unit-length vector. It knows nothing of events or stack traces
+ * (the canonical text of a trace is the grouping module's business). Supported models, chosen
+ * by the GGUF metadata key general.architecture:
+ *   "use-lite"  Universal Sentence Encoder Lite (SentencePiece unigram, 512-d); the default model
+ *               shipped as models/use-lite.gguf (converted by train/convert_use_lite.py).
+ *
+ * Thread safety: a loaded model is read-only. embed_texts() allocates its own scratch memory, so
+ * several threads may call it on the same model at once. embed_set_threads() changes a
+ * process-wide OpenBLAS setting; call it once at start-up.
+ *
+ * BLAS: on CPUs with AVX-512, Debian's OpenBLAS (0.3.21) picks its AVX2 "Haswell" kernels unless
+ * OPENBLAS_CORETYPE is set before the library initialises, which halves GEMM speed. A constructor
+ * in this module therefore re-executes the process once (same pid, same argv, via
+ * /proc/self/exe) with OPENBLAS_CORETYPE=SkylakeX when: the CPU has avx512f, OPENBLAS_CORETYPE is
+ * unset and FAULTLINE_BLAS_REEXEC is not "0". It runs before main(), so nothing is lost. Set
+ * OPENBLAS_CORETYPE yourself (or FAULTLINE_BLAS_REEXEC=0) to opt out.
+ */
+#ifndef FAULTLINE_EMBED_H
+#define FAULTLINE_EMBED_H
+
+#include <stddef.h>
+
+struct embed_model;
+
+/* Texts longer than this many bytes are cut (at a UTF-8 boundary) before tokenising. */
+#define EMBED_MAX_TEXT_BYTES (64 * 1024)
+
+/* Loads a GGUF model (the file is mmap'ed; f32 tensors are used in place, f16 matrices are
+ * widened to f32 once). Returns 0, or a negative value with err (ERRMSG_SIZE bytes) filled.
+ * A truncated, lying or hostile file is an error, never a crash. */
+int  embed_model_load(const char *path, struct embed_model **out, char *err);
+void embed_model_free(struct embed_model *m);
+
+int         embed_model_dim(const struct embed_model *m);       /* output dimension */
+const char *embed_model_name(const struct embed_model *m);      /* general.name */
+const char *embed_model_arch(const struct embed_model *m);      /* general.architecture */
+int         embed_model_max_tokens(const struct embed_model *m);/* tokens read per text */
+void        embed_model_set_max_tokens(struct embed_model *m, int n); /* clamps to the model's */
+
+/* Embeds n NUL-terminated texts into out (n * dim floats, each row L2-normalised).
+ * Texts are processed together (one GEMM over all their tokens), so bigger batches are faster
+ * per text. Returns 0 or a negative value with err filled. */
+int embed_texts(struct embed_model *m, const char *const *texts, int n, float *out, char *err);
+
+/* Token ids of one text as the model sees them (after truncation to max tokens). Fills ids
+ * (up to cap entries) and returns the count, or a negative value with err filled. */
+int embed_tokenize(const struct embed_model *m, const char *text, int *ids, int cap, char *err);
+
+/* Describes the model: architecture, dimensions, tokenizer, tensor count, file size.
+ * Writes a NUL-terminated multi-line text into buf (truncated to size). */
+void embed_model_describe(const struct embed_model *m, char *buf, size_t size);
+
+/* OpenBLAS threads used by the GEMMs (process-wide). The default is 1, or FAULTLINE_EMBED_THREADS. */
+void embed_set_threads(int n);
+/* Name of the OpenBLAS kernel set in use, e.g. "SkylakeX" or "Haswell". */
+const char *embed_blas_core(void);
+
+/* Default model path: $FAULTLINE_MODEL if set, else models/use-lite.gguf next to the running
+ * binary's repository (<dir of /proc/self/exe>/../models/use-lite.gguf, then <dir>/models/...,
+ * then ./models/use-lite.gguf). Writes into buf; returns 0 if a readable file was found, -1 if not
+ * (buf then holds the first candidate, for the error message). */
+int embed_default_model_path(char *buf, size_t size);
+
+#endif

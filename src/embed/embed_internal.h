@@ -1,0 +1,135 @@
+/* Private to src/embed: shared between its files, never included by other modules.
+ * The public interface is embed.h. */
+#ifndef FAULTLINE_EMBED_INTERNAL_H
+#define FAULTLINE_EMBED_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- GGUF (gguf.c) ------------------------------------------------------------------------- */
+
+enum {
+    GGUF_T_U8, GGUF_T_I8, GGUF_T_U16, GGUF_T_I16, GGUF_T_U32, GGUF_T_I32, GGUF_T_F32, GGUF_T_BOOL,
+    GGUF_T_STR, GGUF_T_ARR, GGUF_T_U64, GGUF_T_I64, GGUF_T_F64, GGUF_T_COUNT
+};
+enum { GGML_T_F32 = 0, GGML_T_F16 = 1 };
+
+struct gguf_str {
+    const char *p;   /* points into the file; NOT NUL-terminated */
+    uint64_t    n;
+};
+
+struct gguf_kv {
+    struct gguf_str key;
+    uint32_t type;             /* GGUF_T_* */
+    uint32_t atype;            /* element type when type == GGUF_T_ARR */
+    uint64_t count;            /* element count for arrays */
+    const void *data;          /* array elements (numeric arrays; unaligned, little-endian) */
+    struct gguf_str *strs;     /* string array elements, or the single string value */
+    union { uint64_t u; int64_t i; double f; } v;  /* numeric scalars */
+};
+
+struct gguf_tensor {
+    struct gguf_str name;
+    uint32_t    ndim;
+    uint64_t    ne[4];         /* ne[0] is the fastest-varying dimension */
+    uint32_t    type;          /* GGML_T_F32 or GGML_T_F16 */
+    uint64_t    nelem;
+    const void *data;          /* into the mapping, aligned to general.alignment */
+};
+
+struct gguf {
+    void    *map;              /* mmap'ed file (NULL when parsing a caller's buffer) */
+    size_t   size;
+    uint32_t version;
+    uint64_t n_kv, n_tensors;
+    struct gguf_kv *kv;
+    struct gguf_tensor *tensors;
+    uint64_t alignment;
+};
+
+int  embed_gguf_open(const char *path, struct gguf **out, char *err);
+/* Parses a GGUF image in memory (not copied: it must outlive the result). */
+int  embed_gguf_parse(const void *data, size_t size, struct gguf **out, char *err);
+void embed_gguf_close(struct gguf *g);
+
+const struct gguf_kv     *embed_gguf_kv(const struct gguf *g, const char *key);
+const struct gguf_tensor *embed_gguf_tensor(const struct gguf *g, const char *name);
+/* Integer / float / string scalars; 0 ok, -1 missing or wrong type (err filled). */
+int embed_gguf_u32(const struct gguf *g, const char *key, uint32_t *out, char *err);
+int embed_gguf_f32(const struct gguf *g, const char *key, float *out, char *err);
+int embed_gguf_str(const struct gguf *g, const char *key, struct gguf_str *out, char *err);
+/* Numeric array element i as double (the caller checked i < count). */
+double embed_gguf_arr_f64(const struct gguf_kv *kv, uint64_t i);
+int    embed_gguf_str_eq(struct gguf_str s, const char *c);
+
+float embed_f16_to_f32(uint16_t h);
+
+/* ---- tokenizers (tok_*.c) ------------------------------------------------------------------ */
+
+struct embed_ids {
+    int32_t *v;
+    int      n, cap;
+};
+int embed_ids_push(struct embed_ids *ids, int32_t id);
+
+struct embed_tok;
+int  embed_tok_load(const struct gguf *g, struct embed_tok **out, char *err);
+void embed_tok_free(struct embed_tok *t);
+/* Appends the token ids of text[0..len) (special tokens included, if the model adds any). */
+int  embed_tok_encode(const struct embed_tok *t, const char *text, size_t len,
+                      struct embed_ids *ids, char *err);
+const char *embed_tok_kind(const struct embed_tok *t);
+int  embed_tok_vocab_size(const struct embed_tok *t);
+
+/* UTF-8 -> code points; invalid bytes become U+FFFD. Returns the count or -1 on OOM. */
+int embed_utf8_decode(const char *s, size_t len, uint32_t **out);
+
+/* ---- BLAS (blas.c) ------------------------------------------------------------------------- */
+
+void embed_blas_init(void);   /* applies FAULTLINE_EMBED_THREADS once */
+
+
+/* ---- model (model.c) and forward passes (use_lite.c, ...) ------------------------------------ */
+
+enum { ARCH_USE_LITE = 1 };
+
+struct embed_layer {
+    int d_in, d_attn, d_model, n_ff, heads;   /* input, attention and output widths */
+    const float *attn_norm_w, *attn_norm_b;
+    const float *qkv_w, *qkv_b;          /* [3*d_attn, d_in]: PyTorch Linear layout [out, in] */
+    const float *out_w, *out_b;          /* [d_model, d_attn] */
+    const float *res_w, *res_b;          /* [d_model, d_in] residual projection, or NULL */
+    const float *ffn_norm_w, *ffn_norm_b;
+    const float *up_w, *up_b;            /* [n_ff, d_model] */
+    const float *down_w, *down_b;        /* [d_model, n_ff] */
+};
+
+struct embed_model {
+    struct gguf *g;
+    struct embed_tok *tok;
+    char name[128], arch_name[32];
+    int arch;
+    int dim;                  /* output dimension */
+    int ctx;                  /* the model's own token limit */
+    int max_tokens;           /* what we read per text (<= ctx) */
+    float eps;
+    /* token embedding table [n_rows, d_embd], f32 or f16, used in place */
+    const void *tok_embd;
+    int tok_embd_f16, n_rows, d_embd;
+    /* USE-Lite */
+    const float *inv_timescales;
+    int n_timescales;
+    float escale;
+    const float *head_w, *head_b;        /* [dim, d_model] tanh head */
+    int n_layer;
+    struct embed_layer *layers;
+    float **owned;                        /* f16 matrices widened to f32 */
+    int n_owned;
+};
+
+/* Embeds one chunk of tokenised texts: texts[i] = ids[off[i] .. off[i+1]). out: n * dim. */
+int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n,
+                           float *out, char *err);
+
+#endif

