@@ -10,6 +10,7 @@
 
 #include "grouping/grouping.h"
 #include "store/store.h"
+#include "util/timefmt.h"
 
 #define POOL_MAX 16
 #define MAX_PATH_PARTS 8
@@ -112,11 +113,12 @@ static void send_error(struct api_response *resp, int status, const char *detail
 
 static json_t *project_json(struct api *api, struct store *s, const struct store_project *p)
 {
-    char dsn[768], id[32], err[ERRMSG_SIZE];
+    char dsn[768], id[32], err[ERRMSG_SIZE], created[RFC3339_LEN];
     api_format_dsn(api->cfg.public_url, p->public_key, (long long)p->id, dsn, sizeof dsn);
+    time_rfc3339(p->created, created);
     snprintf(id, sizeof id, "%lld", (long long)p->id);
     json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "slug", p->slug, "name", p->name, "dsn", dsn,
-                          "dateCreated", json_real(p->created));
+                          "dateCreated", json_string(created));
     char *enh = NULL, *fp = NULL;
     store_project_option_get(s, p->id, "groupingEnhancements", &enh, err);
     store_project_option_get(s, p->id, "fingerprintingRules", &fp, err);
@@ -214,17 +216,24 @@ static void update_project(struct api *api, struct store *s, const struct store_
     send_json(resp, 200, project_json(api, s, p));
 }
 
-static long long query_int(const struct api_request *req, const char *key, long long fallback, long long lo,
-                           long long hi)
+/* Integer query argument in [lo, hi]; fallback when absent. -1 (and a 400 sent) when invalid. */
+static int query_int(const struct api_request *req, const char *key, long long fallback, long long lo,
+                     long long hi, long long *out, struct api_response *resp)
 {
     const char *v = req->query ? req->query(req->query_ctx, key) : NULL;
+    *out = fallback;
     if (!v || !*v)
-        return fallback;
+        return 0;
     char *end;
     long long n = strtoll(v, &end, 10);
-    if (*end)
-        return fallback;
-    return n < lo ? lo : n > hi ? hi : n;
+    if (*end || n < lo || n > hi) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "%s must be an integer from %lld to %lld", key, lo, hi);
+        send_error(resp, 400, detail);
+        return -1;
+    }
+    *out = n;
+    return 0;
 }
 
 static const char *query_str(const struct api_request *req, const char *key)
@@ -266,8 +275,12 @@ static void list_issues(struct store *s, const struct store_project *p, const st
         send_error(resp, 400, "sort must be one of date, new, freq");
         return;
     }
-    q.limit = (int)query_int(req, "limit", 25, 1, 100);
-    q.offset = query_int(req, "cursor", 0, 0, 1LL << 40);
+    long long limit, offset;
+    if (query_int(req, "limit", 25, 1, 100, &limit, resp) < 0 ||
+        query_int(req, "cursor", 0, 0, 1LL << 40, &offset, resp) < 0)
+        return;
+    q.limit = (int)limit;
+    q.offset = offset;
     char err[ERRMSG_SIZE];
     json_t *arr = store_issue_list(s, &q, err);
     if (!arr) {
@@ -319,14 +332,16 @@ static void issue_events(struct store *s, int64_t id, const struct api_request *
         return;
     }
     json_decref(issue);
-    int limit = (int)query_int(req, "limit", 50, 1, 100);
-    long long offset = query_int(req, "cursor", 0, 0, 1LL << 40);
-    json_t *arr = store_issue_events(s, id, limit, offset, err);
+    long long limit, offset;
+    if (query_int(req, "limit", 50, 1, 100, &limit, resp) < 0 ||
+        query_int(req, "cursor", 0, 0, 1LL << 40, &offset, resp) < 0)
+        return;
+    json_t *arr = store_issue_events(s, id, (int)limit, offset, err);
     if (!arr) {
         send_error(resp, 500, err);
         return;
     }
-    set_link(resp, req->path, offset, limit, json_array_size(arr));
+    set_link(resp, req->path, offset, (int)limit, json_array_size(arr));
     send_json(resp, 200, arr);
 }
 

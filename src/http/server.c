@@ -22,6 +22,7 @@ struct http_server {
 struct request_ctx {
     struct buf body;
     int        too_large;
+    int        answered;
 };
 
 static const char CORS_ALLOW_HEADERS[] =
@@ -112,6 +113,15 @@ static const char *query_lookup(void *ctx, const char *key)
     return MHD_lookup_connection_value((struct MHD_Connection *)ctx, MHD_GET_ARGUMENT_KIND, key);
 }
 
+static enum MHD_Result count_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcmp(key, "sentry_key") == 0)
+        (*(int *)cls)++;
+    return MHD_YES;
+}
+
 static const char *header(struct MHD_Connection *conn, const char *name)
 {
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
@@ -127,12 +137,15 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
     if (match_ingest(url, project, sizeof project, &endpoint)) {
         if (strcmp(method, "POST") != 0)
             return send_detail(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: use POST");
+        int key_count = 0;
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_key, &key_count);
         struct ingest_request req = {
             .endpoint = endpoint,
             .project = project,
             .x_sentry_auth = header(conn, "X-Sentry-Auth"),
             .authorization = header(conn, "Authorization"),
             .query_key = query_lookup(conn, "sentry_key"),
+            .query_key_count = key_count,
             .query_version = query_lookup(conn, "sentry_version"),
             .content_encoding = header(conn, "Content-Encoding"),
             .body = rc->body.data ? rc->body.data : "",
@@ -169,6 +182,13 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
     return send_detail(conn, MHD_HTTP_NOT_FOUND, "not found");
 }
 
+static enum MHD_Result send_too_large(struct http_server *srv, struct MHD_Connection *conn)
+{
+    char detail[128];
+    snprintf(detail, sizeof detail, "request body exceeds the limit of %zu bytes", srv->cfg.max_request);
+    return send_detail(conn, MHD_HTTP_CONTENT_TOO_LARGE, detail);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -181,6 +201,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rc)
             return MHD_NO;
         *con_cls = rc;
+        /* A declared body over the cap is refused before it is read (MHD only lets a response
+         * be queued now or after the whole body, so a chunked body over the cap is discarded). */
+        const char *cl = header(conn, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_request) {
+            rc->too_large = rc->answered = 1;
+            return send_too_large(srv, conn);
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -191,16 +218,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rc->too_large && buf_append(&rc->body, upload_data, *upload_data_size) < 0)
             rc->too_large = 1;
         *upload_data_size = 0;
-        if (rc->too_large) {
-            /* Answer now; MHD closes the connection instead of reading the rest. */
-            char detail[128];
-            snprintf(detail, sizeof detail, "request body exceeds the limit of %zu bytes", srv->cfg.max_request);
-            return send_detail(conn, MHD_HTTP_CONTENT_TOO_LARGE, detail);
-        }
         return MHD_YES;
     }
     if (rc->too_large)
-        return MHD_YES;   /* the 413 is already queued */
+        return rc->answered ? MHD_YES : send_too_large(srv, conn);
     return dispatch(srv, conn, url, method, rc);
 }
 

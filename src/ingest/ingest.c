@@ -30,7 +30,7 @@ struct ingest {
     pthread_mutex_t      reload_lock;
     struct project_key  *keys;
     int                  n_keys;
-    double               last_reload;
+    int64_t              keys_version;  /* store_data_version() at the last reload */
 };
 
 void ingest_limits_default(struct ingest_limits *l)
@@ -73,8 +73,8 @@ static int reload_keys(struct ingest *in, char *err)
     return 0;
 }
 
-/* Project id of a public key, or 0 if unknown. An unknown key reloads the project list (at most
- * once a second), so projects created while the server runs are found. */
+/* Project id of a public key, or 0 if unknown. An unknown key reloads the project list when the
+ * database changed since the last load, so projects created while the server runs are found. */
 static int64_t project_of_key(struct ingest *in, const char *key)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -87,10 +87,10 @@ static int64_t project_of_key(struct ingest *in, const char *key)
         if (id || attempt)
             return id;
         pthread_mutex_lock(&in->reload_lock);
-        double now = now_seconds();
-        if (now - in->last_reload >= 1.0) {
+        int64_t version = store_data_version(in->keys_store);
+        if (version != in->keys_version) {
             char err[ERRMSG_SIZE];
-            in->last_reload = now;
+            in->keys_version = version;
             reload_keys(in, err);
         }
         pthread_mutex_unlock(&in->reload_lock);
@@ -113,7 +113,7 @@ int ingest_new(const struct ingest_config *cfg, struct ingest **out, char *err)
         ingest_free(in);
         return -1;
     }
-    in->last_reload = now_seconds();
+    in->keys_version = store_data_version(in->keys_store);
     *out = in;
     return 0;
 }
@@ -203,12 +203,12 @@ static int resolve_auth(const struct ingest_request *req, const char *envelope_d
             }
         }
     }
-    if (req->query_key) {
-        sources++;
+    if (req->query_key || req->query_key_count > 0) {
+        sources += req->query_key_count > 1 ? req->query_key_count : 1;
         struct sentry_auth q = {0};
         char pairs[256];
         snprintf(pairs, sizeof pairs, "sentry_key=%s", req->query_key);
-        if (ingest_parse_auth_header(pairs, &q, err) < 0)
+        if (ingest_parse_auth_header(pairs, &q, err) < 0 && sources == 1)
             goto bad;
         snprintf(key, 65, "%s", q.key);
         if (req->query_version && atoi(req->query_version) > 8) {
@@ -226,8 +226,9 @@ static int resolve_auth(const struct ingest_request *req, const char *envelope_d
         char dkey[65], dproject[32];
         if (ingest_parse_dsn(envelope_dsn, dkey, dproject, err) < 0)
             goto bad;
-        if (sources == 1 && strcmp(dkey, key) != 0) {
-            snprintf(detail, ERRMSG_SIZE, "envelope dsn does not match the request's sentry_key");
+        if (sources > 0) {
+            /* Relay takes exactly one form of authentication. */
+            snprintf(detail, ERRMSG_SIZE, "multiple authorization payloads requested");
             *status = 400;
             return -1;
         }
@@ -370,7 +371,7 @@ static int project_for_request(struct ingest *in, const struct ingest_request *r
     }
     int64_t pid = project_of_key(in, key);
     if (!pid) {
-        respond_error(in, resp, 401, "unknown public key (sentry_key)");
+        respond_error(in, resp, 403, "unknown public key (sentry_key)");
         return -1;
     }
     if (req->project && *req->project) {
@@ -407,7 +408,7 @@ static void handle_envelope(struct ingest *in, const struct ingest_request *req,
     const struct envelope_item *event = NULL;
     const char *types[MAX_COUNTED_TYPES];
     int64_t counts[MAX_COUNTED_TYPES];
-    int n_types = 0;
+    int n_types = 0, has_transaction = 0;
     for (int i = 0; i < env->n_items; i++) {
         const struct envelope_item *it = &env->items[i];
         if (strcmp(it->type, "event") == 0) {
@@ -419,6 +420,8 @@ static void handle_envelope(struct ingest *in, const struct ingest_request *req,
             event = it;
             continue;
         }
+        if (strcmp(it->type, "transaction") == 0)
+            has_transaction = 1;
         int k;
         for (k = 0; k < n_types; k++)
             if (strcmp(types[k], it->type) == 0)
@@ -430,6 +433,11 @@ static void handle_envelope(struct ingest *in, const struct ingest_request *req,
             counts[n_types++] = 0;
         }
         counts[k]++;
+    }
+    if (event && has_transaction) {
+        respond_error(in, resp, 400, "invalid envelope: an event and a transaction in one envelope");
+        free(env);
+        return;
     }
     char event_id[33] = "";
     if (event) {

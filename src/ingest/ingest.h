@@ -70,6 +70,7 @@ struct ingest_request {
     const char *x_sentry_auth;
     const char *authorization;
     const char *query_key;       /* ?sentry_key= */
+    int         query_key_count; /* how many sentry_key query arguments there were */
     const char *query_version;   /* ?sentry_version= */
     const char *content_encoding;
     const char *body;

@@ -1,5 +1,6 @@
 /* Projects, project options and API tokens. */
 #include "store/store_internal.h"
+#include "util/timefmt.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -19,15 +20,8 @@ double store_now(void)
 
 json_t *store_time_json(double t)
 {
-    time_t secs = (time_t)t;
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char out[64];
-    int ms = (int)((t - (double)secs) * 1000.0);
-    if (ms < 0 || ms > 999)
-        ms = 0;
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + strlen(out), 8, ".%03dZ", ms);
+    char out[RFC3339_LEN];
+    time_rfc3339(t, out);
     return json_string(out);
 }
 

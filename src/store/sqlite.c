@@ -155,3 +155,15 @@ int store_inbox_begin(struct store *s, char *err) { return store_exec_on(s->inbo
 int store_inbox_commit(struct store *s, char *err) { return store_exec_on(s->inbox, "COMMIT", err); }
 
 void store_inbox_rollback(struct store *s) { sqlite3_exec(s->inbox, "ROLLBACK", NULL, NULL, NULL); }
+
+int64_t store_data_version(struct store *s)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}

@@ -31,6 +31,9 @@ struct store_project {
 int  store_open(const char *data_dir, struct store **out, char *err);
 void store_close(struct store *s);
 
+/* Changes whenever another connection commits to faultline.db (cheap; for cache invalidation). */
+int64_t store_data_version(struct store *s);
+
 /* Transactions on faultline.db (the digest wraps each batch in one). */
 int  store_begin(struct store *s, char *err);
 int  store_commit(struct store *s, char *err);
