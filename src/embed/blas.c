@@ -5,9 +5,11 @@
  * once, in the library's own constructor, from OPENBLAS_CORETYPE; setting the variable later has
  * no effect. So this constructor (run by the dynamic loader after OpenBLAS's, before main())
  * re-executes the process image once with OPENBLAS_CORETYPE=SkylakeX when the CPU has AVX-512F
- * and OpenBLAS chose a non-AVX-512 core. exec keeps the pid, argv, environment and open file
- * descriptors; nothing has run yet. Opt out with FAULTLINE_BLAS_REEXEC=0 or by setting
- * OPENBLAS_CORETYPE. If exec fails the process simply continues with the default kernels.
+ * and OpenBLAS chose a non-AVX-512 core -- also when OPENBLAS_CORETYPE names one (some
+ * environments export OPENBLAS_CORETYPE=Haswell globally). exec keeps the pid, argv, environment
+ * and open file descriptors; nothing has run yet. FAULTLINE_BLAS_REEXECED marks the second image so
+ * it never loops. Opt out with FAULTLINE_BLAS_REEXEC=0 (then OPENBLAS_CORETYPE is obeyed as is).
+ * If exec fails the process simply continues with the kernels it has.
  */
 #include "embed/embed.h"
 #include "embed/embed_internal.h"
@@ -30,7 +32,7 @@ static int core_is_avx512(const char *core)
 
 __attribute__((constructor)) static void embed_blas_coretype(int argc, char **argv)
 {
-    if (argc < 1 || !argv || !argv[0] || getenv("OPENBLAS_CORETYPE"))
+    if (argc < 1 || !argv || !argv[0] || getenv("FAULTLINE_BLAS_REEXECED"))
         return;
     const char *opt = getenv("FAULTLINE_BLAS_REEXEC");
     if (opt && strcmp(opt, "0") == 0)
@@ -38,10 +40,17 @@ __attribute__((constructor)) static void embed_blas_coretype(int argc, char **ar
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f") || core_is_avx512(openblas_get_corename()))
         return;
-    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0)
-        return;
-    execv("/proc/self/exe", argv);
-    unsetenv("OPENBLAS_CORETYPE");   /* exec failed: keep going as we were */
+    const char *old = getenv("OPENBLAS_CORETYPE");
+    char *saved = old ? strdup(old) : NULL;
+    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) == 0 && setenv("FAULTLINE_BLAS_REEXECED", "1", 1) == 0)
+        execv("/proc/self/exe", argv);
+    /* exec failed: keep going as we were */
+    if (saved)
+        setenv("OPENBLAS_CORETYPE", saved, 1);
+    else
+        unsetenv("OPENBLAS_CORETYPE");
+    unsetenv("FAULTLINE_BLAS_REEXECED");
+    free(saved);
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

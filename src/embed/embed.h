@@ -11,11 +11,11 @@
  * process-wide OpenBLAS setting; call it once at start-up.
  *
  * BLAS: on CPUs with AVX-512, Debian's OpenBLAS (0.3.21) picks its AVX2 "Haswell" kernels unless
- * OPENBLAS_CORETYPE is set before the library initialises, which halves GEMM speed. A constructor
- * in this module therefore re-executes the process once (same pid, same argv, via
- * /proc/self/exe) with OPENBLAS_CORETYPE=SkylakeX when: the CPU has avx512f, OPENBLAS_CORETYPE is
- * unset and FAULTLINE_BLAS_REEXEC is not "0". It runs before main(), so nothing is lost. Set
- * OPENBLAS_CORETYPE yourself (or FAULTLINE_BLAS_REEXEC=0) to opt out.
+ * OPENBLAS_CORETYPE is set before the library initialises (or when the environment forces an AVX2
+ * core), which halves GEMM speed. A constructor in this module therefore re-executes the process
+ * once (same pid, same argv, via /proc/self/exe) with OPENBLAS_CORETYPE=SkylakeX when the CPU has
+ * avx512f and OpenBLAS picked a core without it. It runs before main(), so nothing is lost.
+ * FAULTLINE_BLAS_REEXEC=0 opts out (OPENBLAS_CORETYPE is then obeyed as given).
  */
 #ifndef FAULTLINE_EMBED_H
 #define FAULTLINE_EMBED_H

@@ -64,6 +64,7 @@ double embed_gguf_arr_f64(const struct gguf_kv *kv, uint64_t i);
 int    embed_gguf_str_eq(struct gguf_str s, const char *c);
 
 float embed_f16_to_f32(uint16_t h);
+void  embed_f16_row(const void *src, float *dst, size_t n);   /* table-driven, src may be unaligned */
 
 /* ---- tokenizers (tok_*.c) ------------------------------------------------------------------ */
 
@@ -127,6 +128,9 @@ struct embed_model {
     float **owned;                        /* f16 matrices widened to f32 */
     int n_owned;
 };
+
+/* Row `id` of the token embedding table as f32 (the caller checked id < n_rows). */
+void embed_row(const struct embed_model *m, int id, float *dst);
 
 /* Embeds one chunk of tokenised texts: texts[i] = ids[off[i] .. off[i+1]). out: n * dim. */
 int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n,

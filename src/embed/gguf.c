@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -409,4 +410,24 @@ float embed_f16_to_f32(uint16_t h)
     float f;
     memcpy(&f, &bits, 4);
     return f;
+}
+
+static float f16_table[65536];
+static pthread_once_t f16_once = PTHREAD_ONCE_INIT;
+
+static void f16_init(void)
+{
+    for (uint32_t i = 0; i < 65536; i++)
+        f16_table[i] = embed_f16_to_f32((uint16_t)i);
+}
+
+void embed_f16_row(const void *src, float *dst, size_t n)
+{
+    pthread_once(&f16_once, f16_init);
+    const uint8_t *p = src;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        dst[i] = f16_table[h];
+    }
 }

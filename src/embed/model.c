@@ -44,12 +44,7 @@ static const float *weight(struct embed_model *m, const char *name, int rows, in
         errmsg_set(err, "out of memory widening %s", name);
         return NULL;
     }
-    const uint8_t *src = t->data;
-    for (uint64_t i = 0; i < t->nelem; i++) {
-        uint16_t hv;
-        memcpy(&hv, src + 2 * i, 2);
-        w[i] = embed_f16_to_f32(hv);
-    }
+    embed_f16_row(t->data, w, t->nelem);
     m->owned[m->n_owned++] = w;
     return w;
 }
@@ -213,6 +208,15 @@ void embed_model_free(struct embed_model *m)
     embed_tok_free(m->tok);
     embed_gguf_close(m->g);
     free(m);
+}
+
+void embed_row(const struct embed_model *m, int id, float *dst)
+{
+    size_t d = (size_t)m->d_embd;
+    if (m->tok_embd_f16)
+        embed_f16_row((const uint16_t *)m->tok_embd + (size_t)id * d, dst, d);
+    else
+        memcpy(dst, (const float *)m->tok_embd + (size_t)id * d, d * sizeof *dst);
 }
 
 int embed_model_dim(const struct embed_model *m) { return m->dim; }

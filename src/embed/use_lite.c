@@ -81,12 +81,6 @@ static void attention(const float *qkv, const int *off, int nseq, int d, int hea
     }
 }
 
-static float embd_at(const struct embed_model *m, int row, int j)
-{
-    if (m->tok_embd_f16)
-        return embed_f16_to_f32(((const uint16_t *)m->tok_embd)[(size_t)row * m->d_embd + j]);
-    return ((const float *)m->tok_embd)[(size_t)row * m->d_embd + j];
-}
 
 int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n,
                            float *out, char *err)
@@ -124,10 +118,11 @@ int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, cons
                 errmsg_set(err, "token id %d outside the embedding table (%d rows)", id, m->n_rows);
                 goto done;
             }
+            embed_row(m, id, xr);
             for (int j = 0; j < half; j++) {
                 float a = (float)p * m->inv_timescales[j];
-                xr[j] = m->escale * embd_at(m, id, j) + sinf(a);
-                xr[half + j] = m->escale * embd_at(m, id, half + j) + cosf(a);
+                xr[j] = m->escale * xr[j] + sinf(a);
+                xr[half + j] = m->escale * xr[half + j] + cosf(a);
             }
         }
     for (int l = 0; l < m->n_layer; l++) {
