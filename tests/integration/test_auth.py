@@ -89,10 +89,21 @@ def test_header_and_authorization(project):
 
 
 def test_header_and_envelope_dsn(project):
+    """The envelope dsn is an auth form of its own (reference/sentry.md 3.1): with a header too,
+    that is several forms, refused even when both name the same key."""
     ev = harness.make_event()
     body = harness.envelope_for(ev, header_extra={"dsn": project.dsn})
     r, _ = _post(project, headers={"X-Sentry-Auth": project.auth_header()}, body=body, event=ev)
     harness.assert_detail(r, MULTIPLE)
+
+
+def test_header_and_conflicting_envelope_dsn(project, other_project):
+    ev = harness.make_event()
+    body = harness.envelope_for(ev, header_extra={"dsn": other_project.dsn})
+    r, _ = _post(project, headers={"X-Sentry-Auth": project.auth_header()}, body=body, event=ev)
+    assert r.status_code in (MULTIPLE, REJECTED), r.text
+    harness.assert_json_detail(r)
+    assert project.get_event(ev["event_id"]) is None
 
 
 @pytest.mark.parametrize("key", ["0" * 32, "f" * 32, "notakey", ""])

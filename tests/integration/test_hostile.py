@@ -134,7 +134,7 @@ CASES = {
     "auth-huge-header": E(env(HDR, EVENT_ITEM, EV),
                           headers={"X-Sentry-Auth": "Sentry sentry_key=" + "k" * 8000}),
     "query-key-bad-percent": E(env(HDR, EVENT_ITEM, EV), headers={}, query="?sentry_key=%zz%00"),
-    "query-two-keys": E(env(HDR, EVENT_ITEM, EV), headers={}, query="?sentry_key=KEY&sentry_key=KEY"),
+    "query-two-different-keys": E(env(HDR, EVENT_ITEM, EV), headers={}, query="?sentry_key=KEY&sentry_key=0123456789abcdef0123456789abcdef"),
     "dsn-header-garbage": E(env({"dsn": "not a dsn at all"}, EVENT_ITEM, EV), headers={}),
     "dsn-header-number": E(env({"dsn": 7}, EVENT_ITEM, EV), headers={}),
     # --- JSON API ---

@@ -18,7 +18,7 @@ def test_inbox_full_429_then_drains(make_server, how):
     p = srv.projects["p"]
     codes, accepted = [], []
     for i in range(12):
-        ev = harness.make_event("InboxError", f"inbox event {i}")
+        ev = harness.make_event("InboxError", "inbox is full")
         r, eid = p.send_event(ev) if i % 2 else (p.send_store(ev), ev["event_id"])
         codes.append(r.status_code)
         if r.status_code == 200:
@@ -43,7 +43,7 @@ def test_inbox_full_429_then_drains(make_server, how):
     for eid in accepted:
         p.wait_event(eid)
     srv.wait_drained()
-    r, eid = p.send_event(harness.make_event("InboxError", "after drain"))
+    r, eid = p.send_event(harness.make_event("InboxError", "inbox is full"))
     assert r.status_code == 200, r.text
     p.wait_event(eid)
     issue = srv.api("GET", f"/api/0/issues/{p.get_event(eid)['groupID']}/").json()

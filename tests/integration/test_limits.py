@@ -107,7 +107,7 @@ def _bomb(kind, total=1 << 30):
         return b"".join([c.compress(z) for _ in range(total // MiB)] + [c.flush()])
     if kind == "zstd":
         c = zstandard.ZstdCompressor(level=3).compressobj()
-        return b"".join([c.compress(z) for _ in range(total // MiB)] + [c.finish()])
+        return b"".join([c.compress(z) for _ in range(total // MiB)] + [c.flush()])
     if kind == "br":
         c = brotli.Compressor(quality=5)
         return b"".join([c.process(z) for _ in range(total // MiB)] + [c.finish()])
