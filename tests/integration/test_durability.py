@@ -24,6 +24,7 @@ class Sender(threading.Thread):
         self.p, self.rng, self.stop = project, random.Random(seed), stop
         self.sent, self.acked, self.pending = set(), set(), []
         self.statuses = {}
+        self.errors = 0          # requests cut off by a kill (no HTTP answer)
 
     def run(self):
         s = requests.Session()
@@ -49,6 +50,7 @@ class Sender(threading.Thread):
                     self.acked.add(ev["event_id"])
                     continue
             except (requests.RequestException, OSError):
+                self.errors += 1
                 s.close()
                 s = requests.Session()
                 time.sleep(0.01)
@@ -81,6 +83,8 @@ def test_kill9_under_load(make_server):
     sent = set().union(*(s.sent for s in senders))
     assert len(acked) >= 100, f"too little load to mean anything: {len(acked)} acked"
     assert acked_at_kill[-1] > acked_at_kill[0], "no event was accepted between kills"
+    errors = sum(s.errors for s in senders)
+    assert errors >= KILLS // 2, f"only {errors} requests were cut off by {KILLS} kills"
 
     srv.wait_drained(timeout=120 * harness.SLOW)
     stored = []
@@ -99,7 +103,7 @@ def test_kill9_under_load(make_server):
         assert p.get_event(eid)["eventID"] == eid
     elapsed = time.monotonic() - t0
     print(f"\n{KILLS} kills, {len(acked)} acked, {len(sent)} sent, {len(stored)} stored, "
-          f"statuses {[s.statuses for s in senders]}, {elapsed:.1f}s")
+          f"{errors} requests cut off, statuses {[s.statuses for s in senders]}, {elapsed:.1f}s")
     assert elapsed < 180 * harness.SLOW
 
 
