@@ -1,0 +1,40 @@
+# Labelled error-event corpus (train/corpus, issue 7).
+#   make corpus          rebuild everything from scratch (Debian + npm packages only), print the time
+#   make corpus-assemble re-assemble train/dev from the per-library outputs already built
+#   make corpus-convert  convert shared/datasets (Defects4J, Socorro) into the eval format
+#   make corpus-check    quick self-checks of the builders and converters (no build)
+# Builders run niced, one process at a time, with a per-mutant timeout.
+CORPUS_DIR    := train/corpus
+CORPUS_PY     := /usr/bin/python3
+CORPUS_LANGS  ?= python node ruby go
+
+.PHONY: corpus corpus-deps corpus-langs corpus-assemble corpus-convert corpus-check
+
+corpus:
+	@start=$$(date +%s); \
+	rm -rf $(CORPUS_DIR)/work/*/out; \
+	$(MAKE) --no-print-directory corpus-deps corpus-langs corpus-assemble corpus-convert || exit 1; \
+	end=$$(date +%s); echo "make corpus: done in $$((end - start)) s ($$(( (end - start) / 60 )) min)"
+
+corpus-deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y --no-install-recommends $$(grep -v '^#' $(CORPUS_DIR)/apt-packages.txt) >/dev/null; \
+	else echo "corpus-deps: not root; assuming the packages in $(CORPUS_DIR)/apt-packages.txt are installed"; fi
+
+corpus-langs:
+	@for l in $(CORPUS_LANGS); do \
+	    echo "== corpus: $$l"; \
+	    FL_REBUILD=1 nice -n 10 $(CORPUS_PY) $(CORPUS_DIR)/$$l/build_$$l.py || exit 1; \
+	done
+
+corpus-assemble:
+	$(CORPUS_PY) $(CORPUS_DIR)/assemble.py
+
+corpus-convert:
+	$(CORPUS_PY) tools/convert_defects4j.py --out $(CORPUS_DIR)/out/defects4j.jsonl.gz
+	$(CORPUS_PY) tools/convert_socorro.py --out $(CORPUS_DIR)/work/converted/socorro.jsonl.gz
+
+corpus-check:
+	$(CORPUS_PY) tools/convert_defects4j.py --selfcheck
+	$(CORPUS_PY) tools/convert_socorro.py --selfcheck
+	$(CORPUS_PY) $(CORPUS_DIR)/check_corpus.py --selfcheck
