@@ -21,20 +21,38 @@ static size_t clip_len(const char *text)
     return n;
 }
 
+/* Token ids of one text, wrapped in the model's special tokens ([CLS] ... [SEP], <s> ... </s>)
+ * and cut to max_tokens (specials included). */
 static int tokenize_one(const struct embed_model *m, const char *text, struct embed_ids *ids, char *err)
 {
+    int bos, eos;
+    embed_tok_specials(m->tok, &bos, &eos);
+    int body = m->max_tokens - (bos >= 0) - (eos >= 0);
+    if (body < 0)
+        body = 0;
+    if (bos >= 0 && embed_ids_push(ids, bos))
+        goto oom;
     int start = ids->n;
-    if (embed_tok_encode(m->tok, text, clip_len(text), ids, err))
+    if (embed_tok_encode(m->tok, text, clip_len(text), body, ids, err))
         return -1;
-    if (ids->n - start > m->max_tokens)
-        ids->n = start + m->max_tokens;
+    if (ids->n - start > body)
+        ids->n = start + body;
+    if (eos >= 0 && embed_ids_push(ids, eos))
+        goto oom;
+    if (ids->n - start + (bos >= 0) > m->max_tokens)     /* max_tokens smaller than the specials */
+        ids->n = start - (bos >= 0) + m->max_tokens;
     return 0;
+oom:
+    errmsg_set(err, "out of memory");
+    return -1;
 }
 
 static int forward(const struct embed_model *m, const int32_t *ids, const int *off, int n, float *out, char *err)
 {
     switch (m->arch) {
     case ARCH_USE_LITE: return embed_use_lite_forward(m, ids, off, n, out, err);
+    case ARCH_BERT:
+    case ARCH_JINA_BERT_V2: return embed_bert_forward(m, ids, off, n, out, err);
     }
     errmsg_set(err, "model not loaded");
     return -1;

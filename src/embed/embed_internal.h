@@ -77,9 +77,12 @@ int embed_ids_push(struct embed_ids *ids, int32_t id);
 struct embed_tok;
 int  embed_tok_load(const struct gguf *g, struct embed_tok **out, char *err);
 void embed_tok_free(struct embed_tok *t);
-/* Appends the token ids of text[0..len) (special tokens included, if the model adds any). */
-int  embed_tok_encode(const struct embed_tok *t, const char *text, size_t len,
+/* Appends the token ids of text[0..len) (no special tokens). Tokenizers that work left to right
+ * stop after `limit` ids (the exact prefix); the unigram Viterbi always reads the whole text. */
+int  embed_tok_encode(const struct embed_tok *t, const char *text, size_t len, int limit,
                       struct embed_ids *ids, char *err);
+/* Special tokens a model wraps each text in (-1: none). */
+void embed_tok_specials(const struct embed_tok *t, int *bos, int *eos);
 const char *embed_tok_kind(const struct embed_tok *t);
 int  embed_tok_vocab_size(const struct embed_tok *t);
 
@@ -91,9 +94,32 @@ int embed_utf8_decode(const char *s, size_t len, uint32_t **out);
 void embed_blas_init(void);   /* applies FAULTLINE_EMBED_THREADS once */
 
 
+/* ---- dense kernels (ops.c) ----------------------------------------------------------------- */
+
+/* Y[r, out] = X[r, in] W^T + b (accumulate: Y += ...). W is [out, in]; b may be NULL. */
+void  embed_linear(const float *X, int r, int in, const float *W, const float *b, int out, float *Y, int accumulate);
+void  embed_layer_norm(const float *X, int r, int d, const float *w, const float *b, float eps, float *Y);
+float embed_gelu(float x);               /* exact (erf) GELU */
+/* Multi-head attention per text: Q, K, V rows have stride ld; att is [rows, d]; S is scratch of
+ * max_len^2 floats; alibi (may be NULL) holds one slope per head (bias -slope * |i - j|). */
+void  embed_attention(const float *Q, const float *K, const float *V, int ld, const int *off, int nseq, int d,
+                      int heads, const float *alibi, float *att, float *S);
+void  embed_l2_normalize(float *v, int d);
+
 /* ---- model (model.c) and forward passes (use_lite.c, ...) ------------------------------------ */
 
-enum { ARCH_USE_LITE = 1 };
+enum { ARCH_USE_LITE = 1, ARCH_BERT, ARCH_JINA_BERT_V2 };
+enum { POOL_MEAN = 1, POOL_CLS = 2 };
+
+/* BERT / JinaBERT-v2 layer (post-LN). Tensor names follow llama.cpp's GGUF convention. */
+struct bert_layer {
+    const float *q_w, *q_b, *k_w, *k_b, *v_w, *v_b;   /* [d, d] */
+    const float *q_norm_w, *q_norm_b, *k_norm_w, *k_norm_b;   /* JinaBERT qk-post-norm, or NULL */
+    const float *o_w, *o_b, *o_norm_w, *o_norm_b;
+    const float *norm2_w, *norm2_b;                    /* JinaBERT second residual LN, or NULL */
+    const float *up_w, *up_b, *gate_w, *down_w, *down_b, *out_norm_w, *out_norm_b;
+    int up_rows;                                       /* n_ff, or 2 * n_ff for a fused GEGLU */
+};
 
 struct embed_layer {
     int d_in, d_attn, d_model, n_ff, heads;   /* input, attention and output widths */
@@ -125,9 +151,21 @@ struct embed_model {
     const float *head_w, *head_b;        /* [dim, d_model] tanh head */
     int n_layer;
     struct embed_layer *layers;
+    /* BERT / JinaBERT-v2 */
+    struct bert_layer *blayers;
+    int d_model, n_ff, heads, pooling;
+    const float *pos_embd, *type_embd, *embd_norm_w, *embd_norm_b;
+    float *alibi;                         /* per-head slopes (JinaBERT), owned */
     float **owned;                        /* f16 matrices widened to f32 */
     int n_owned;
 };
+
+/* f32 view of a weight [rows, cols] (rows 0: a vector of cols); NULL + err if absent or the wrong
+ * shape. optional: absent is not an error (NULL, err untouched). */
+const float *embed_weight(struct embed_model *m, const char *name, int rows, int cols, int optional, char *err);
+int embed_bert_load(struct embed_model *m, char *err);
+int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n, float *out,
+                       char *err);
 
 /* Row `id` of the token embedding table as f32 (the caller checked id < n_rows). */
 void embed_row(const struct embed_model *m, int id, float *dst);

@@ -11,11 +11,12 @@
 
 /* A weight of shape [rows, cols] (numpy order; GGUF ne = {cols, rows}) as f32. f32 tensors are
  * used in place; f16 ones are widened into a buffer the model owns. */
-static const float *weight(struct embed_model *m, const char *name, int rows, int cols, char *err)
+const float *embed_weight(struct embed_model *m, const char *name, int rows, int cols, int optional, char *err)
 {
     const struct gguf_tensor *t = embed_gguf_tensor(m->g, name);
     if (!t) {
-        errmsg_set(err, "model lacks tensor %s", name);
+        if (!optional)
+            errmsg_set(err, "model lacks tensor %s", name);
         return NULL;
     }
     int want_ndim = rows > 0 ? 2 : 1;
@@ -79,7 +80,7 @@ static int load_use_lite(struct embed_model *m, char *err)
         return -1;
     }
     m->n_timescales = (int)ts->ne[0];
-    if (!(m->inv_timescales = weight(m, "timing.inv_timescales", 0, m->n_timescales, err)))
+    if (!(m->inv_timescales = embed_weight(m, "timing.inv_timescales", 0, m->n_timescales, 0, err)))
         return -1;
     if (embed_tok_vocab_size(m->tok) > m->n_rows) {
         errmsg_set(err, "use-lite: vocabulary (%d) larger than the embedding table (%d)",
@@ -98,7 +99,7 @@ static int load_use_lite(struct embed_model *m, char *err)
         char nm[64];
 #define W(field, suffix, rows, cols)                                   \
         snprintf(nm, sizeof nm, "blk.%d." suffix, l);                  \
-        if (!(L->field = weight(m, nm, rows, cols, err)))              \
+        if (!(L->field = embed_weight(m, nm, rows, cols, 0, err)))              \
             return -1;
         const struct gguf_tensor *o;
         snprintf(nm, sizeof nm, "blk.%d.attn_out.weight", l);
@@ -146,8 +147,8 @@ static int load_use_lite(struct embed_model *m, char *err)
         return -1;
     }
     m->dim = (int)hw->ne[1];
-    if (!(m->head_w = weight(m, "head.weight", m->dim, d_in, err)) ||
-        !(m->head_b = weight(m, "head.bias", 0, m->dim, err)))
+    if (!(m->head_w = embed_weight(m, "head.weight", m->dim, d_in, 0, err)) ||
+        !(m->head_b = embed_weight(m, "head.bias", 0, m->dim, 0, err)))
         return -1;
     return 0;
 }
@@ -182,8 +183,12 @@ int embed_model_load(const char *path, struct embed_model **out, char *err)
     if (embed_gguf_str_eq(arch, "use-lite")) {
         m->arch = ARCH_USE_LITE;
         rc = load_use_lite(m, e2);
+    } else if (embed_gguf_str_eq(arch, "bert") || embed_gguf_str_eq(arch, "jina-bert-v2")) {
+        m->arch = embed_gguf_str_eq(arch, "bert") ? ARCH_BERT : ARCH_JINA_BERT_V2;
+        rc = embed_bert_load(m, e2);
     } else {
-        snprintf(e2, sizeof e2, "unsupported architecture '%s' (supported: use-lite)", m->arch_name);
+        snprintf(e2, sizeof e2, "unsupported architecture '%s' (supported: use-lite, bert, jina-bert-v2)",
+                 m->arch_name);
         rc = -1;
     }
     if (rc) {
@@ -205,6 +210,8 @@ void embed_model_free(struct embed_model *m)
         free(m->owned[i]);
     free(m->owned);
     free(m->layers);
+    free(m->blayers);
+    free(m->alibi);
     embed_tok_free(m->tok);
     embed_gguf_close(m->g);
     free(m);
@@ -237,7 +244,11 @@ void embed_model_describe(const struct embed_model *m, char *out, size_t size)
         params += m->g->tensors[i].nelem;
     buf_printf(&b, "name: %s\narchitecture: %s\ndimension: %d\nlayers: %d\nmax_tokens: %d\n",
                m->name, m->arch_name, m->dim, m->n_layer, m->max_tokens);
-    for (int l = 0; l < m->n_layer; l++)
+    if (m->blayers)
+        buf_printf(&b, "width: %d, heads: %d, ffn: %d%s%s, pooling: %s\n", m->d_model, m->heads, m->n_ff,
+                   m->alibi ? ", ALiBi" : ", learned positions",
+                   m->blayers[0].q_norm_w ? ", Q/K LayerNorm" : "", m->pooling == POOL_CLS ? "cls" : "mean");
+    for (int l = 0; l < m->n_layer && m->layers; l++)
         buf_printf(&b, "layer %d: width %d -> %d, attention %d (%d heads), ffn %d\n", l, m->layers[l].d_in,
                    m->layers[l].d_model, m->layers[l].d_attn, m->layers[l].heads, m->layers[l].n_ff);
     buf_printf(&b, "tokenizer: %s, %d tokens\nembedding table: %d x %d %s\n", embed_tok_kind(m->tok),

@@ -223,15 +223,22 @@ void embed_tok_free(struct embed_tok *t)
     free(t);
 }
 
-int embed_tok_encode(const struct embed_tok *t, const char *text, size_t len, struct embed_ids *ids, char *err)
+int embed_tok_encode(const struct embed_tok *t, const char *text, size_t len, int limit, struct embed_ids *ids,
+                     char *err)
 {
     switch (t->kind) {
     case TOK_UNIGRAM: return tok_unigram_encode(t, text, len, ids, err);
-    case TOK_WORDPIECE: return tok_wordpiece_encode(t, text, len, ids, err);
-    case TOK_BPE: return tok_bpe_encode(t, text, len, ids, err);
+    case TOK_WORDPIECE: return tok_wordpiece_encode(t, text, len, ids->n + limit, ids, err);
+    case TOK_BPE: return tok_bpe_encode(t, text, len, ids->n + limit, ids, err);
     }
     errmsg_set(err, "tokenizer not loaded");
     return -1;
+}
+
+void embed_tok_specials(const struct embed_tok *t, int *bos, int *eos)
+{
+    *bos = t->kind == TOK_UNIGRAM ? -1 : t->bos_id;
+    *eos = t->kind == TOK_UNIGRAM ? -1 : t->eos_id;
 }
 
 const char *embed_tok_kind(const struct embed_tok *t)

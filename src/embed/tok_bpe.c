@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_CHUNK 512   /* code points; a longer pre-token (a run of symbols) is split */
+
 int tok_bpe_load(const struct gguf *g, struct embed_tok *t, char *err)
 {
     const struct gguf_kv *tok = embed_gguf_kv(g, "tokenizer.ggml.tokens");
@@ -138,7 +140,8 @@ static int bpe_chunk(const struct embed_tok *t, const char *s, size_t n, struct 
     return rc;
 }
 
-int tok_bpe_encode(const struct embed_tok *t, const char *text, size_t len, struct embed_ids *ids, char *err)
+int tok_bpe_encode(const struct embed_tok *t, const char *text, size_t len, int stop_at, struct embed_ids *ids,
+                   char *err)
 {
     uint32_t *cp = NULL;
     int n = embed_utf8_decode(text, len, &cp);
@@ -150,8 +153,10 @@ int tok_bpe_encode(const struct embed_tok *t, const char *text, size_t len, stru
     size_t bpos = 0;
     int rc = 0;
     char tmp[4];
-    for (int i = 0; i < n && rc == 0;) {
+    for (int i = 0; i < n && rc == 0 && ids->n < stop_at;) {
         int k = gpt2_chunk(cp, n, i);
+        if (k > MAX_CHUNK)       /* bound the quadratic merge loop on pathological runs */
+            k = MAX_CHUNK;
         size_t blen = 0;
         for (int j = i; j < i + k; j++)
             blen += (size_t)tok_put_utf8(tmp, cp[j]);

@@ -50,8 +50,10 @@ void tok_unigram_free(struct embed_tok *t);
 int  tok_unigram_encode(const struct embed_tok *t, const char *text, size_t len, struct embed_ids *ids, char *err);
 
 int  tok_wordpiece_load(const struct gguf *g, struct embed_tok *t, char *err);
-int  tok_wordpiece_encode(const struct embed_tok *t, const char *text, size_t len, struct embed_ids *ids, char *err);
+int  tok_wordpiece_encode(const struct embed_tok *t, const char *text, size_t len, int stop_at, struct embed_ids *ids,
+                          char *err);
 int  tok_bpe_load(const struct gguf *g, struct embed_tok *t, char *err);
-int  tok_bpe_encode(const struct embed_tok *t, const char *text, size_t len, struct embed_ids *ids, char *err);
+int  tok_bpe_encode(const struct embed_tok *t, const char *text, size_t len, int stop_at, struct embed_ids *ids,
+                    char *err);
 
 #endif

@@ -126,7 +126,8 @@ unk:
     return t->unk_id >= 0 ? embed_ids_push(ids, t->unk_id) : 0;
 }
 
-int tok_wordpiece_encode(const struct embed_tok *t, const char *text, size_t len, struct embed_ids *ids, char *err)
+int tok_wordpiece_encode(const struct embed_tok *t, const char *text, size_t len, int stop_at, struct embed_ids *ids,
+                         char *err)
 {
     uint32_t *cp = NULL, *w = NULL;
     char *buf = NULL;
@@ -138,7 +139,7 @@ int tok_wordpiece_encode(const struct embed_tok *t, const char *text, size_t len
     if (!w || !buf)
         goto oom;
     int wn = 0;
-    for (int i = 0; i <= n; i++) {
+    for (int i = 0; i <= n && ids->n < stop_at; i++) {
         uint32_t c = i < n ? cp[i] : ' ';
         int flags = i < n ? tok_uc_flags(c) : 0;
         if (c == 0 || c == 0xfffd || ((flags & UC_C) && c != '\t' && c != '\n' && c != '\r'))

@@ -9,78 +9,9 @@
 #include "embed/embed_internal.h"
 #include "util/buf.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Y[r, out] (+)= X[r, in] W^T + b   (beta 0: overwrite, 1: accumulate) */
-static void linear(const float *X, int r, int in, const float *W, const float *b, int out, float *Y, int accumulate)
-{
-    for (int i = 0; i < r; i++) {
-        float *y = Y + (size_t)i * out;
-        if (accumulate)
-            for (int j = 0; j < out; j++)
-                y[j] += b[j];
-        else
-            memcpy(y, b, (size_t)out * sizeof *y);
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, out, in, 1.0f, X, in, W, in, 1.0f, Y, out);
-}
-
-static void layer_norm(const float *X, int r, int d, const float *w, const float *b, float eps, float *Y)
-{
-    for (int i = 0; i < r; i++) {
-        const float *x = X + (size_t)i * d;
-        float *y = Y + (size_t)i * d;
-        float mean = 0, var = 0;
-        for (int j = 0; j < d; j++)
-            mean += x[j];
-        mean /= (float)d;
-        for (int j = 0; j < d; j++)
-            var += (x[j] - mean) * (x[j] - mean);
-        var /= (float)d;
-        float inv = 1.0f / sqrtf(var + eps);
-        for (int j = 0; j < d; j++)
-            y[j] = (x[j] - mean) * inv * w[j] + b[j];
-    }
-}
-
-static void softmax_rows(float *S, int n)
-{
-    for (int i = 0; i < n; i++) {
-        float *s = S + (size_t)i * n, mx = s[0], sum = 0;
-        for (int j = 1; j < n; j++)
-            mx = s[j] > mx ? s[j] : mx;
-        for (int j = 0; j < n; j++) {
-            s[j] = expf(s[j] - mx);
-            sum += s[j];
-        }
-        float inv = 1.0f / sum;
-        for (int j = 0; j < n; j++)
-            s[j] *= inv;
-    }
-}
-
-/* qkv: [rows, 3d] (q | k | v, heads contiguous inside each); att: [rows, d] */
-static void attention(const float *qkv, const int *off, int nseq, int d, int heads, float *att, float *S)
-{
-    int hd = d / heads;
-    float scale = 1.0f / sqrtf((float)hd);
-    for (int s = 0; s < nseq; s++) {
-        int o = off[s], n = off[s + 1] - off[s];
-        if (n == 0)
-            continue;
-        for (int h = 0; h < heads; h++) {
-            const float *Q = qkv + (size_t)o * 3 * d + h * hd, *K = Q + d, *V = Q + 2 * d;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, hd, scale, Q, 3 * d, K, 3 * d, 0.0f, S, n);
-            softmax_rows(S, n);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, n, 1.0f, S, n, V, 3 * d, 0.0f,
-                        att + (size_t)o * d + h * hd, d);
-        }
-    }
-}
-
 
 int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n,
                            float *out, char *err)
@@ -128,21 +59,21 @@ int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, cons
     for (int l = 0; l < m->n_layer; l++) {
         const struct embed_layer *L = &m->layers[l];
         int d = L->d_model, da = L->d_attn;
-        layer_norm(x, rows, L->d_in, L->attn_norm_w, L->attn_norm_b, m->eps, h);
-        linear(h, rows, L->d_in, L->qkv_w, L->qkv_b, 3 * da, big, 0);
-        attention(big, off, n, da, L->heads, att, S);
+        embed_layer_norm(x, rows, L->d_in, L->attn_norm_w, L->attn_norm_b, m->eps, h);
+        embed_linear(h, rows, L->d_in, L->qkv_w, L->qkv_b, 3 * da, big, 0);
+        embed_attention(big, big + da, big + 2 * da, 3 * da, off, n, da, L->heads, NULL, att, S);
         if (L->res_w) {
-            linear(x, rows, L->d_in, L->res_w, L->res_b, d, x2, 0);
+            embed_linear(x, rows, L->d_in, L->res_w, L->res_b, d, x2, 0);
             float *t = x;
             x = x2;
             x2 = t;
         }
-        linear(att, rows, da, L->out_w, L->out_b, d, x, 1);
-        layer_norm(x, rows, d, L->ffn_norm_w, L->ffn_norm_b, m->eps, h);
-        linear(h, rows, d, L->up_w, L->up_b, L->n_ff, big, 0);
+        embed_linear(att, rows, da, L->out_w, L->out_b, d, x, 1);
+        embed_layer_norm(x, rows, d, L->ffn_norm_w, L->ffn_norm_b, m->eps, h);
+        embed_linear(h, rows, d, L->up_w, L->up_b, L->n_ff, big, 0);
         for (size_t i = 0; i < (size_t)rows * L->n_ff; i++)
             big[i] = big[i] > 0 ? big[i] : 0;
-        linear(big, rows, L->n_ff, L->down_w, L->down_b, d, x, 1);
+        embed_linear(big, rows, L->n_ff, L->down_w, L->down_b, d, x, 1);
     }
     int d = m->layers[m->n_layer - 1].d_model;
     for (int s = 0; s < n; s++) {
@@ -156,16 +87,12 @@ int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, cons
         for (int j = 0; j < d; j++)
             pr[j] *= inv;
     }
-    linear(pool, n, d, m->head_w, m->head_b, m->dim, out, 0);
+    embed_linear(pool, n, d, m->head_w, m->head_b, m->dim, out, 0);
     for (int s = 0; s < n; s++) {
-        float *o = out + (size_t)s * m->dim, ss = 0;
-        for (int j = 0; j < m->dim; j++) {
-            o[j] = tanhf(o[j]);
-            ss += o[j] * o[j];
-        }
-        float inv = 1.0f / sqrtf(ss > 1e-12f ? ss : 1e-12f);
+        float *o = out + (size_t)s * m->dim;
         for (int j = 0; j < m->dim; j++)
-            o[j] *= inv;
+            o[j] = tanhf(o[j]);
+        embed_l2_normalize(o, m->dim);
     }
     rc = 0;
 done:
