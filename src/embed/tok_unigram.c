@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define SEP 0x2581u
+#define MAX_PIECE 256   /* code points */
 
 static uint32_t hash_cps(const uint32_t *c, int n)
 {
@@ -125,8 +126,8 @@ int tok_unigram_load(const struct gguf *g, struct embed_tok *t, char *err)
         for (int k = 0; k < l; k++)
             l16 += t->cps[t->cp_off[i] + k] > 0xffff ? 2 : 1;
         t->len16[i] = l16;
-        if ((uint32_t)i < reserved || l == 0)
-            continue;
+        if ((uint32_t)i < reserved || l == 0 || l > MAX_PIECE)
+            continue;     /* an absurdly long piece (hostile file) would make the Viterbi quadratic */
         if (l > t->max_piece)
             t->max_piece = l;
         uint32_t h = hash_cps(t->cps + t->cp_off[i], l) & t->table_mask;
