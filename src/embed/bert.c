@@ -171,7 +171,7 @@ int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const in
         if (off[s + 1] - off[s] > nmax)
             nmax = off[s + 1] - off[s];
     size_t r1 = rows ? (size_t)rows : 1;
-    float *x = malloc(r1 * D * sizeof *x), *h = malloc(r1 * D * sizeof *h);
+    float *x = calloc(r1 * D, sizeof *x), *h = malloc(r1 * D * sizeof *h);
     float *q = malloc(r1 * D * sizeof *q), *k = malloc(r1 * D * sizeof *k), *v = malloc(r1 * D * sizeof *v);
     float *att = malloc(r1 * D * sizeof *att), *u = malloc(r1 * 2 * F * sizeof *u);
     float *g = malloc(r1 * F * sizeof *g), *S = malloc((size_t)nmax * nmax * sizeof *S);
@@ -214,16 +214,15 @@ int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const in
         }
         embed_linear(h, rows, D, L->up_w, L->up_b, L->up_rows, u, 0);
         if (L->up_rows == 2 * F) {                  /* fused GEGLU: GELU(first half) * second half */
-            for (int r = 0; r < rows; r++)
-                for (int j = 0; j < F; j++)
-                    g[(size_t)r * F + j] = embed_gelu(u[(size_t)r * 2 * F + j]) * u[(size_t)r * 2 * F + F + j];
+            embed_geglu(u, rows, F, g);
         } else if (L->gate_w) {                     /* separate gate: GELU(h Wgate) * (h Wup) */
             embed_linear(h, rows, D, L->gate_w, NULL, F, g, 0);
+            embed_gelu_inplace(g, (size_t)rows * F);
             for (size_t i = 0; i < (size_t)rows * F; i++)
-                g[i] = embed_gelu(g[i]) * u[i];
+                g[i] *= u[i];
         } else {
-            for (size_t i = 0; i < (size_t)rows * F; i++)
-                g[i] = embed_gelu(u[i]);
+            memcpy(g, u, (size_t)rows * F * sizeof *g);
+            embed_gelu_inplace(g, (size_t)rows * F);
         }
         memcpy(x, h, (size_t)rows * D * sizeof *x);
         embed_linear(g, rows, F, L->down_w, L->down_b, D, x, 1);           /* x = f Wdown + b + h */

@@ -99,7 +99,9 @@ void embed_blas_init(void);   /* applies FAULTLINE_EMBED_THREADS once */
 /* Y[r, out] = X[r, in] W^T + b (accumulate: Y += ...). W is [out, in]; b may be NULL. */
 void  embed_linear(const float *X, int r, int in, const float *W, const float *b, int out, float *Y, int accumulate);
 void  embed_layer_norm(const float *X, int r, int d, const float *w, const float *b, float eps, float *Y);
-float embed_gelu(float x);               /* exact (erf) GELU */
+float embed_gelu(float x);               /* erf GELU (polynomial erf, |error| <= 1.5e-7) */
+void  embed_gelu_inplace(float *x, size_t n);
+void  embed_geglu(const float *u, int rows, int ff, float *out);  /* out = GELU(u[:, :ff]) * u[:, ff:] */
 /* Multi-head attention per text: Q, K, V rows have stride ld; att is [rows, d]; S is scratch of
  * max_len^2 floats; alibi (may be NULL) holds one slope per head (bias -slope * |i - j|). */
 void  embed_attention(const float *Q, const float *K, const float *V, int ld, const int *off, int nseq, int d,
@@ -147,6 +149,7 @@ struct embed_model {
     /* USE-Lite */
     const float *inv_timescales;
     int n_timescales;
+    float *timing;                        /* [ctx, 2 * n_timescales] sin | cos table, owned */
     float escale;
     const float *head_w, *head_b;        /* [dim, d_model] tanh head */
     int n_layer;

@@ -4,6 +4,7 @@
 #include "util/buf.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,16 @@ static int load_use_lite(struct embed_model *m, char *err)
     m->n_timescales = (int)ts->ne[0];
     if (!(m->inv_timescales = embed_weight(m, "timing.inv_timescales", 0, m->n_timescales, 0, err)))
         return -1;
+    if (!(m->timing = malloc((size_t)m->ctx * 2 * m->n_timescales * sizeof *m->timing))) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    for (int p = 0; p < m->ctx; p++)
+        for (int j = 0; j < m->n_timescales; j++) {
+            float a = (float)p * m->inv_timescales[j];
+            m->timing[(size_t)p * 2 * m->n_timescales + j] = sinf(a);
+            m->timing[(size_t)p * 2 * m->n_timescales + m->n_timescales + j] = cosf(a);
+        }
     if (embed_tok_vocab_size(m->tok) > m->n_rows) {
         errmsg_set(err, "use-lite: vocabulary (%d) larger than the embedding table (%d)",
                    embed_tok_vocab_size(m->tok), m->n_rows);
@@ -212,6 +223,7 @@ void embed_model_free(struct embed_model *m)
     free(m->layers);
     free(m->blayers);
     free(m->alibi);
+    free(m->timing);
     embed_tok_free(m->tok);
     embed_gguf_close(m->g);
     free(m);

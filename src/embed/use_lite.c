@@ -39,22 +39,20 @@ int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, cons
         errmsg_set(err, "out of memory (%d tokens)", rows);
         goto done;
     }
-    /* embeddings + timing signal */
+    /* embeddings + timing signal (sin | cos of position * inv_timescales, tabulated at load) */
     int half = m->n_timescales;
     for (int s = 0; s < n; s++)
         for (int p = 0; p < off[s + 1] - off[s]; p++) {
             int r = off[s] + p, id = ids[r];
             float *xr = x + (size_t)r * m->d_embd;
-            if (id < 0 || id >= m->n_rows) {
-                errmsg_set(err, "token id %d outside the embedding table (%d rows)", id, m->n_rows);
+            if (id < 0 || id >= m->n_rows || p >= m->ctx) {
+                errmsg_set(err, "token id %d / position %d outside the model's tables", id, p);
                 goto done;
             }
             embed_row(m, id, xr);
-            for (int j = 0; j < half; j++) {
-                float a = (float)p * m->inv_timescales[j];
-                xr[j] = m->escale * xr[j] + sinf(a);
-                xr[half + j] = m->escale * xr[half + j] + cosf(a);
-            }
+            const float *ts = m->timing + (size_t)p * 2 * half;
+            for (int j = 0; j < 2 * half; j++)
+                xr[j] = m->escale * xr[j] + ts[j];
         }
     for (int l = 0; l < m->n_layer; l++) {
         const struct embed_layer *L = &m->layers[l];

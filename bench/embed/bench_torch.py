@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""PyTorch side of bench/embed: the reference encoders in train/ (train/use_lite.py, train/bert.py)
+on the same GGUF, token counts and thread count as build/bench/bench_embed. Prints one JSON object
+shaped like bench_embed's. Times the forward pass only (tokenisation excluded), eager mode, f32.
+
+    /usr/bin/python3 bench/embed/bench_torch.py --model FILE [--threads 1] [--tokens 64,128,256,512]
+        [--batch 8] [--min-seconds 1]
+"""
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "train"))
+import gguf  # noqa: E402
+
+TEXT = ("java.lang.IllegalStateException: connection pool exhausted after 30000 ms\n" +
+        "".join("\tat com.example.%s.%sService.handle%s(%s.java:%d)\n" % (w, w.capitalize(), w.capitalize(), w, 17 + i)
+                for i, w in enumerate(["order", "payment", "session", "cache", "parser", "socket", "queue",
+                                       "worker", "render", "account", "invoice", "stream", "token", "config"] * 12)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tokens", default="64,128,256,512")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--min-seconds", type=float, default=1.0)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    t0 = time.perf_counter()
+    arch = gguf.read(a.model)[0]["general.architecture"]
+    if arch == "use-lite":
+        from use_lite import UseLite
+        m = UseLite(a.model)
+        ids_all = m.tok.encode(TEXT)
+        cap = m.ctx
+        make = lambda T: ids_all[:T]  # noqa: E731
+    else:
+        from bert import Encoder
+        m = Encoder(a.model)
+        cap = m.ctx
+        make = lambda T: m.ids(TEXT, T)  # noqa: E731
+    m.eval()
+    load_ms = (time.perf_counter() - t0) * 1e3
+    res = []
+    with torch.no_grad():
+        for T in [int(x) for x in a.tokens.split(",")]:
+            if T > cap:
+                continue
+            ids = make(T)
+            assert len(ids) == T, (len(ids), T)
+            m.forward_ids(ids)
+            lat, start = [], time.perf_counter()
+            while time.perf_counter() - start < a.min_seconds or len(lat) < 3:
+                s = time.perf_counter()
+                m.forward_ids(ids)
+                lat.append((time.perf_counter() - s) * 1e3)
+            lat.sort()
+            n, start = 0, time.perf_counter()
+            while time.perf_counter() - start < a.min_seconds or n < 1:
+                for _ in range(a.batch):
+                    m.forward_ids(ids)
+                n += 1
+            tps = n * a.batch / (time.perf_counter() - start)
+            res.append({"tokens": T, "batch1_ms_best": round(lat[0], 3), "batch1_ms_median": round(lat[len(lat) // 2], 3),
+                        "runs": len(lat), "batch": a.batch, "batch_texts_per_s": round(tps, 1)})
+    print(json.dumps({"model": a.model, "arch": arch, "threads": a.threads, "torch": torch.__version__,
+                      "load_ms": round(load_ms, 2), "results": res,
+                      "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+if __name__ == "__main__":
+    main()
