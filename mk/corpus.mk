@@ -12,14 +12,15 @@ CORPUS_LANGS  ?= python node ruby go
 
 corpus:
 	@start=$$(date +%s); \
-	rm -rf $(CORPUS_DIR)/work/*/out; \
+	rm -rf $(CORPUS_DIR)/work; \
 	$(MAKE) --no-print-directory corpus-deps corpus-langs corpus-assemble corpus-convert || exit 1; \
 	end=$$(date +%s); echo "make corpus: done in $$((end - start)) s ($$(( (end - start) / 60 )) min)"
 
 corpus-deps:
 	@if [ "$$(id -u)" = 0 ]; then \
-	    apt-get install -y --no-install-recommends $$(grep -v '^#' $(CORPUS_DIR)/apt-packages.txt) >/dev/null; \
+	    apt-get update -qq && apt-get install -y --no-install-recommends $$(grep -v '^#' $(CORPUS_DIR)/apt-packages.txt) >/dev/null; \
 	else echo "corpus-deps: not root; assuming the packages in $(CORPUS_DIR)/apt-packages.txt are installed"; fi
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "corpus-deps: node and npm are needed"; exit 1; }
 
 corpus-langs:
 	@for l in $(CORPUS_LANGS); do \

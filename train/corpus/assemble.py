@@ -26,8 +26,14 @@ RESERVED_NPM = ["semver", "yaml", "js-yaml", "marked", "ajv", "qs", "csv-parse",
 MAX_PER_GROUP = 30
 
 
+def exc_values(event):
+    """sentry-go 0.11 sends "exception" as a bare list; other SDKs as {"values": [...]}."""
+    e = event.get("exception")
+    return e if isinstance(e, list) else (e or {}).get("values") or []
+
+
 def frames(event):
-    for ex in (event.get("exception") or {}).get("values") or []:
+    for ex in exc_values(event):
         for fr in (ex.get("stacktrace") or {}).get("frames") or []:
             yield fr
 
@@ -93,7 +99,7 @@ def stats(recs):
             "libraries": len({r["library"] for r in rs}),
             "release2_events": sum(1 for r in rs if r["release"] == 2),
             "groups_with_release2": len({r["group"] for r in rs if r["release"] == 2}),
-            "chained_events": sum(1 for r in rs if len((r["event"].get("exception") or {}).get("values") or []) > 1),
+            "chained_events": sum(1 for r in rs if len(exc_values(r["event"])) > 1),
             "exception_types": collections.Counter(r["exception_type"] for r in rs).most_common(12),
             "root_exception_types": collections.Counter(r["root_exception_type"] for r in rs).most_common(12),
             "mutant_kinds": collections.Counter(r["mutant_kind"] for r in rs).most_common(),
@@ -135,7 +141,7 @@ def main():
         if per_group[r["group"]] >= MAX_PER_GROUP:
             dropped["over_cap"] += 1
             continue
-        vals = (r["event"].get("exception") or {}).get("values") or []
+        vals = exc_values(r["event"])
         if not vals:
             dropped["no_exception"] += 1
             continue

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Check eval-format corpus files: every line is {"event": {...}, "group": "<label>", ...}; every
-event has at least one exception with a type; groups hold at most --max-group events; no group
+event has at least one exception with a type ("exception" as {"values": [...]} or, as sentry-go
+0.11 sends it, a bare list); groups hold at most --max-group events; no group
 appears in two of the given files (train/dev split by mutant).
 Usage: check_corpus.py FILE.jsonl.gz [FILE2 ...] [--max-group 30] | --selfcheck
 Exit status 1 and a message per problem when a check fails."""
@@ -24,7 +25,9 @@ def check_lines(name, lines, max_group, seen_groups, problems):
         if not isinstance(ev, dict) or not isinstance(g, str) or not g:
             problems.append("%s:%d: needs an \"event\" object and a \"group\" string" % (name, i))
             continue
-        vals = (ev.get("exception") or {}).get("values") if isinstance(ev.get("exception"), dict) else None
+        exc = ev.get("exception")
+        # {"values": [...]} from most SDKs; a bare list from sentry-go 0.11 (accepted by Sentry too)
+        vals = exc if isinstance(exc, list) else exc.get("values") if isinstance(exc, dict) else None
         if not vals or not all(isinstance(v, dict) and v.get("type") for v in vals):
             problems.append("%s:%d: event without exception type" % (name, i))
         sizes[g] += 1
@@ -38,7 +41,8 @@ def check_lines(name, lines, max_group, seen_groups, problems):
 
 
 def selfcheck():
-    ok = ['{"event": {"exception": {"values": [{"type": "E"}]}}, "group": "a"}'] * 2
+    ok = ['{"event": {"exception": {"values": [{"type": "E"}]}}, "group": "a"}',
+          '{"event": {"exception": [{"type": "E"}]}, "group": "a"}']
     p, seen = [], {}
     assert check_lines("x", ok, 30, seen, p) == (2, 1) and not p
     check_lines("y", ok[:1], 30, seen, p)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Build the JavaScript part of the corpus: mutants in npm packages, events from @sentry/node.
 
-Same scheme as python/build_py.py:
-  1. `npm ci`-style install of package.json into work/node (git-ignored);
+Same scheme as python/build_python.py:
+  1. `npm ci` of package.json + package-lock.json into work/node (git-ignored);
   2. run the driver (app/main.js) once without the SDK under V8 coverage: which functions of the
      library run, which jobs fail without any mutation (skipped);
   3. mutants in reached functions (parsed by jsmut.js with @babel/parser);
@@ -52,8 +52,9 @@ def install():
     if os.path.isdir(os.path.join(NM, "@sentry", "node")):
         return
     os.makedirs(WORK, exist_ok=True)
-    shutil.copy(os.path.join(HERE, "package.json"), os.path.join(WORK, "package.json"))
-    subprocess.run(["nice", "-n", "10", "npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"],
+    for f in ("package.json", "package-lock.json"):
+        shutil.copy(os.path.join(HERE, f), os.path.join(WORK, f))
+    subprocess.run(["nice", "-n", "10", "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
                    cwd=WORK, check=True)
 
 
@@ -281,7 +282,7 @@ def build_lib(lib, args, rng):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("libs", nargs="*", default=LIBS)
-    ap.add_argument("--per-lib", type=int, default=80)
+    ap.add_argument("--per-lib", type=int, default=60)
     ap.add_argument("--max-events", type=int, default=30)
     ap.add_argument("--release2", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=11)

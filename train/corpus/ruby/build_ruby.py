@@ -2,7 +2,7 @@
 """Build the Ruby part of the corpus: mutants in Debian-packaged pure-Ruby gems, events from the
 real sentry-ruby SDK (Debian ruby-sentry-ruby 5.3.0).
 
-Same scheme as python/build_py.py:
+Same scheme as python/build_python.py:
   1. copy each gem from /usr/share/rubygems-integration or /usr/lib/ruby/vendor_ruby into
      work/ruby (put first on the load path; the system files are never modified);
   2. run the driver (appsvc/bin/run.rb) once under Ruby's method Coverage: which methods of the
@@ -315,7 +315,7 @@ def build_lib(lib, args, rng):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("libs", nargs="*", default=sorted(LIBS))
-    ap.add_argument("--per-lib", type=int, default=70)
+    ap.add_argument("--per-lib", type=int, default=30)
     ap.add_argument("--max-events", type=int, default=30)
     ap.add_argument("--release2", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=13)

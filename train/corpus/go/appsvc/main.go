@@ -84,8 +84,28 @@ func asError(r interface{}) error {
 	return fmt.Errorf("%v", r)
 }
 
+// plainTrace prints the error chain (pkg/errors values print their stack with %+v) and the
+// stack of the reporting goroutine.
+func plainTrace(err error) string {
+	var sb strings.Builder
+	for e, depth := err, 0; e != nil && depth < 10; depth++ {
+		if depth > 0 {
+			sb.WriteString("\nCaused by: ")
+		}
+		fmt.Fprintf(&sb, "%+v", e)
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			break
+		}
+		e = u.Unwrap()
+	}
+	sb.WriteString("\n\n")
+	sb.Write(debug.Stack())
+	return sb.String()
+}
+
 func report(hub *sentry.Hub, err error) {
-	transport.trace = fmt.Sprintf("%+v\n\n%s", err, debug.Stack())
+	transport.trace = plainTrace(err)
 	hub.CaptureException(err)
 }
 
