@@ -10,11 +10,12 @@ CORPUS_LANGS  ?= python node ruby go
 
 .PHONY: corpus corpus-deps corpus-langs corpus-assemble corpus-convert corpus-check
 
+# Each step is its own recipe line: only the $(MAKE) line runs under `make -n` (and then as -n too).
+CORPUS_T0 := $(shell date +%s)
 corpus:
-	@start=$$(date +%s); \
-	rm -rf $(CORPUS_DIR)/work; \
-	$(MAKE) --no-print-directory corpus-deps corpus-langs corpus-assemble corpus-convert || exit 1; \
-	end=$$(date +%s); echo "make corpus: done in $$((end - start)) s ($$(( (end - start) / 60 )) min)"
+	rm -rf $(CORPUS_DIR)/work
+	$(MAKE) --no-print-directory corpus-deps corpus-langs corpus-assemble corpus-convert
+	@t=$$(( $$(date +%s) - $(CORPUS_T0) )); echo "make corpus: done in $$t s ($$((t / 60)) min)"
 
 corpus-deps:
 	@if [ "$$(id -u)" = 0 ]; then \

@@ -50,9 +50,6 @@ APT = ("python3-sentry-sdk python3-dateutil python3-pyparsing python3-sortedcont
        "python3-natsort python3-cerberus python3-voluptuous python3-mistune python3-commonmark "
        "python3-docutils python3-pycparser python3-idna python3-xmltodict python3-boltons")
 
-# the committed corpus used a larger mutant budget for these six (built first)
-PER_LIB_OVERRIDE = {"arrow": 90, "boltons": 90, "bs4": 90, "cerberus": 90, "commonmark": 90, "dateutil": 90}
-
 EXC_POOL = ["ValueError", "TypeError", "KeyError", "RuntimeError", "IndexError", "LookupError",
             "AssertionError", "NotImplementedError", "OverflowError", "AttributeError"]
 
@@ -391,8 +388,7 @@ def build_lib(lib, args, rng, counter):
     files = sorted(byfile)
     total = sum(len(byfile[f]) for f in files)
     for f in files:
-        per_lib = args.per_lib or PER_LIB_OVERRIDE.get(lib, 45)
-        budget = max(1, round(per_lib * len(byfile[f]) / max(1, total)))
+        budget = max(1, round(args.per_lib * len(byfile[f]) / max(1, total)))
         rel = os.path.relpath(f, SITE)
         try:
             allm += make_mutants(lib, rel, f, byfile[f], rng, budget)
@@ -463,7 +459,7 @@ def setup():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("libs", nargs="*", default=sorted(LIBS))
-    ap.add_argument("--per-lib", type=int, default=None, help="mutant budget per library (default 45, or PER_LIB_OVERRIDE)")
+    ap.add_argument("--per-lib", type=int, default=40, help="mutant budget per library")
     ap.add_argument("--max-events", type=int, default=30)
     ap.add_argument("--release2", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=7)
