@@ -26,3 +26,10 @@ EMBED_BENCH_SECONDS ?= 1
 bench-embed: $(EMBED_BENCH) $(EMBED_WORK)/minilm-l6-random.gguf $(EMBED_WORK)/jina-v2-base-code-random.gguf
 	/usr/bin/python3 bench/embed/run_bench.py $(EMBED_BENCH) $(EMBED_BENCH_THREADS) $(EMBED_BENCH_SECONDS) \
 	    models/use-lite.gguf $(EMBED_WORK)/minilm-l6-random.gguf $(EMBED_WORK)/jina-v2-base-code-random.gguf
+
+# Python-side checks (need /usr/bin/python3 with torch): the PyTorch USE-Lite reference against the
+# JavaScript goldens, and the Hugging Face -> GGUF converter round trip.
+.PHONY: embed-check-python
+embed-check-python:
+	/usr/bin/python3 train/use_lite.py models/use-lite.gguf --check tests/embed/use_lite_golden.jsonl
+	/usr/bin/python3 train/check_convert_hf.py tests/embed/bert-tiny.gguf tests/embed/jina-tiny.gguf
