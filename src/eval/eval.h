@@ -127,10 +127,10 @@ struct eval_pipeline_options {
     const char *model_path;     /* encoder GGUF for embedding strategies; NULL: the default model */
 };
 
-/* One strategy over its own fresh in-memory state. The hash strategy applies the server's rule:
- * the event joins the issue of the first of its hashes that already has one (its other hashes
- * attach to that issue); otherwise a new issue is created and all its hashes attach to it.
- * Candidates are the distinct issues its hashes point to, in hash order. */
+/* One strategy over its own fresh in-memory store. The hash strategy is the server's digest
+ * (digest_event() over store_open(":memory:")): the event joins the issue of the first of its
+ * hashes that already has one (its other hashes attach to that issue); otherwise a new issue is
+ * created and all its hashes attach to it. Its candidate is the issue of the matched hash. */
 struct eval_pipeline {
     const char *strategy;               /* "hash", "embedding", "hybrid" */
     double      threshold;              /* in effect; -1 for strategies without one */

@@ -1,99 +1,141 @@
-/* Assignment strategies for the replay, each over its own fresh in-memory state.
+/* Assignment strategies for the replay, each over its own fresh in-memory store.
  *
- * hash       Sentry-style fingerprints (grouping_compute) and the server's hash -> issue rule.
+ * hash       the server's digest (src/grouping/digest.c: Sentry-style fingerprints, the hash ->
+ *            issue rule) over a private in-memory store (store_open(":memory:")), one project.
  * embedding  needs the encoder (src/embed) and the index (src/ann): not in this build yet.
  * hybrid     hash first, embedding on a hash miss: not in this build yet.
  *
- * The interface (struct eval_pipeline in eval.h) is what the replay sees; swapping the in-memory
- * hash map for the real store and digest changes this file only. */
+ * The interface (struct eval_pipeline in eval.h) is what the replay sees; a new strategy is one
+ * more open function here. */
 #include "eval/eval.h"
-#include "grouping/grouping.h"
+#include "grouping/digest.h"
+#include "store/store.h"
+#include "util/compress.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- hash strategy ---------------------------------------------------------------------------- */
+#define COMMIT_EVERY 512    /* events per store transaction, as the digest batches them */
 
-struct hash_state {
-    struct eval_map hash_issue;     /* 32-hex hash -> issue id */
-    int64_t         next_issue;
+/* ---- hash strategy: the real digest over an in-memory store ----------------------------------- */
+
+struct digest_state {
+    struct store      *store;
+    struct digest_ctx *ctx;
+    int64_t            project;
+    uint64_t           seq;         /* replayed events: unique event ids and receive times */
+    int                in_tx;
+    struct buf         payload;     /* zstd of the event JSON, stored like the inbox does */
 };
 
-static int hash_assign(struct eval_pipeline *p, const json_t *event, struct eval_assignment *out,
-                       char *err)
+static void digest_state_drop(struct digest_state *st)
 {
-    struct hash_state *st = p->state;
-    struct grouping_result g;
-    memset(out, 0, sizeof *out);
-    out->distance = -1;
-    if (grouping_compute(event, NULL, &g, err) < 0)
-        return -1;
-    /* Candidates: the distinct issues of the event's hashes, in hash order. */
-    for (int i = 0; i < g.n_hashes; i++) {
-        int64_t *v = eval_map_get(&st->hash_issue, g.hashes[i], strlen(g.hashes[i]));
-        if (!v)
-            continue;
-        size_t k = 0;
-        while (k < out->n_candidates && out->candidates[k] != *v)
-            k++;
-        if (k == out->n_candidates && k < EVAL_MAX_CANDIDATES)
-            out->candidates[out->n_candidates++] = *v;
-    }
-    if (out->n_candidates) {
-        out->issue = out->candidates[0];
-        out->reason = EVAL_REASON_HASH;
-    } else {
-        out->issue = ++st->next_issue;
-        out->reason = EVAL_REASON_NEW;
-    }
-    /* Every hash without an issue attaches to the chosen one (as the digest does). */
-    int rc = 0;
-    for (int i = 0; i < g.n_hashes; i++) {
-        int created;
-        int64_t *v = eval_map_put(&st->hash_issue, g.hashes[i], strlen(g.hashes[i]), &created);
-        if (!v) {
-            errmsg_set(err, "out of memory");
-            rc = -1;
-            break;
-        }
-        if (created)
-            *v = out->issue;
-    }
-    grouping_result_free(&g);
-    return rc;
+    if (st->in_tx)
+        store_rollback(st->store);
+    st->in_tx = 0;
+    if (st->store)
+        store_close(st->store);
+    st->store = NULL;
+    digest_ctx_free(st->ctx);
+    st->ctx = NULL;
 }
 
-static int hash_reset(struct eval_pipeline *p, double threshold, char *err)
+/* A fresh in-memory store with one project. */
+static int digest_state_fresh(struct digest_state *st, char *err)
 {
-    (void)threshold;
-    (void)err;
-    struct hash_state *st = p->state;
-    eval_map_clear(&st->hash_issue);
-    st->next_issue = 0;
+    digest_state_drop(st);
+    st->seq = 0;
+    struct store_project proj;
+    if (store_open(":memory:", &st->store, err) < 0)
+        return -1;
+    if (!(st->ctx = digest_ctx_new())) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    if (store_project_create(st->store, "eval", &proj, err) < 0)
+        return -1;
+    st->project = proj.id;
     return 0;
 }
 
-static void hash_close(struct eval_pipeline *p)
+static int digest_assign(struct eval_pipeline *p, const json_t *event, struct eval_assignment *out,
+                         char *err)
 {
-    struct hash_state *st = p->state;
-    if (st)
-        eval_map_free(&st->hash_issue);
+    struct digest_state *st = p->state;
+    memset(out, 0, sizeof *out);
+    out->distance = -1;
+    if (!st->in_tx) {
+        if (store_begin(st->store, err) < 0)
+            return -1;
+        st->in_tx = 1;
+    }
+    /* Dataset event ids may repeat or be missing: each replayed event gets its own. */
+    char event_id[33];
+    snprintf(event_id, sizeof event_id, "%032llx", (unsigned long long)++st->seq);
+    char *json = json_dumps(event, JSON_COMPACT);
+    buf_reset(&st->payload);
+    if (!json || zstd_compress_buf(json, strlen(json), &st->payload) < 0) {
+        free(json);
+        errmsg_set(err, "cannot compress the event");
+        return -1;
+    }
+    free(json);
+    struct digest_outcome o;
+    double received = 1.6e9 + (double)st->seq;
+    if (digest_event(st->ctx, st->store, st->project, event_id, received, event, st->payload.data,
+                     st->payload.len, &o, err) < 0)
+        return -1;
+    if (o.reason == DIGEST_DUPLICATE) {
+        errmsg_set(err, "digest saw event %s twice", event_id);
+        return -1;
+    }
+    out->issue = o.issue_id;
+    if (o.reason == DIGEST_HASH_HIT) {
+        out->reason = EVAL_REASON_HASH;
+        out->candidates[out->n_candidates++] = o.issue_id;    /* the issue of the matched hash */
+    } else
+        out->reason = EVAL_REASON_NEW;
+    if (st->seq % COMMIT_EVERY == 0) {
+        st->in_tx = 0;
+        if (store_commit(st->store, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int digest_reset(struct eval_pipeline *p, double threshold, char *err)
+{
+    (void)threshold;
+    return digest_state_fresh(p->state, err);
+}
+
+static void digest_close(struct eval_pipeline *p)
+{
+    struct digest_state *st = p->state;
+    if (st) {
+        digest_state_drop(st);
+        buf_free(&st->payload);
+    }
     free(st);
     p->state = NULL;
 }
 
 static int hash_open(struct eval_pipeline *p, char *err)
 {
-    struct hash_state *st = calloc(1, sizeof *st);
+    struct digest_state *st = calloc(1, sizeof *st);
     if (!st) {
         errmsg_set(err, "out of memory");
         return -1;
     }
     p->state = st;
     p->threshold = -1;
-    p->assign = hash_assign;
-    p->reset = hash_reset;
-    p->close = hash_close;
+    p->assign = digest_assign;
+    p->reset = digest_reset;
+    p->close = digest_close;
+    if (digest_state_fresh(st, err) < 0) {
+        digest_close(p);
+        return -1;
+    }
     return 0;
 }
 
