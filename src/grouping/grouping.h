@@ -41,4 +41,23 @@ void grouping_result_free(struct grouping_result *r);
 enum { GROUPING_RULES_ENHANCEMENTS = 1, GROUPING_RULES_FINGERPRINT = 2 };
 int  grouping_validate_rules(int kind, const char *text, char *err);
 
+/* Canonical text of the event's stack trace for similarity grouping (issue 6), built from the
+ * same normalised component tree as the hashes (project rules in cfg apply).
+ *   GROUPING_TEXT_SEER: Sentry's get_stacktrace_string: app variant if it has a hash, else system;
+ *     newest exception first, "Type: value" header per exception, then per contributing frame
+ *     '  File "<filename or module>", function <function>' and the context line, oldest to newest;
+ *     at most GROUPING_TEXT_MAX_FRAMES frames (the newest) and GROUPING_TEXT_MAX_EXCEPTIONS
+ *     exceptions; 20 frames when every context line is minified ("{snip}").
+ *   GROUPING_TEXT_CRASH_FIRST: what identifies the bug first: the root cause exception (oldest in
+ *     the chain) first, each "Type: value" followed by its frames newest (crash site) first, from
+ *     the system variant (library crash sites count), same caps.
+ * Appends to out (struct buf from util/buf.h). Returns 0, or negative with err filled. An event with
+ * nothing to show yields an empty text (still 0). */
+struct buf;
+enum { GROUPING_TEXT_SEER = 0, GROUPING_TEXT_CRASH_FIRST = 1 };
+#define GROUPING_TEXT_MAX_FRAMES 30
+#define GROUPING_TEXT_MAX_EXCEPTIONS 30
+int  grouping_canonical_text(const json_t *event, const struct grouping_config *cfg, int variant,
+                             struct buf *out, char *err);
+
 #endif

@@ -1,0 +1,507 @@
+/* Event model: jansson -> structs, with Relay's light normalisation applied on the way. */
+#include "event/event.h"
+#include "util/buf.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ev_chunk {
+    struct ev_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+char *event_strndup(struct event *e, const char *s, size_t n)
+{
+    struct ev_chunk *c = e->chunks;
+    if (!c || c->cap - c->used < n + 1) {
+        size_t cap = n + 1 > 2048 ? n + 1 : 2048;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = e->chunks;
+        e->chunks = c;
+    }
+    char *p = c->data + c->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    c->used += n + 1;
+    return p;
+}
+
+static const char *get_str(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Non-empty string or NULL. */
+static const char *get_nstr(const json_t *o, const char *key)
+{
+    const char *s = get_str(o, key);
+    return s && *s ? s : NULL;
+}
+
+static bool get_bool(const json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+
+/* Relay accepts these platforms; anything else becomes "other". */
+static const char *valid_platform(const char *p)
+{
+    static const char *const ok[] = {"as3",  "c",      "cfml",   "cocoa", "csharp", "elixir", "go",
+                                     "groovy", "haskell", "java", "javascript", "native", "node",
+                                     "objc", "other",  "perl",   "php",   "python", "ruby"};
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(p, ok[i]) == 0)
+            return ok[i];
+    return "other";
+}
+
+int event_platform_family(const char *p)
+{
+    if (!p)
+        return EVENT_FAMILY_OTHER;
+    if (!strcmp(p, "objc") || !strcmp(p, "cocoa") || !strcmp(p, "swift") || !strcmp(p, "native") ||
+        !strcmp(p, "c"))
+        return EVENT_FAMILY_NATIVE;
+    if (!strcmp(p, "javascript") || !strcmp(p, "node"))
+        return EVENT_FAMILY_JAVASCRIPT;
+    return EVENT_FAMILY_OTHER;
+}
+
+const char *event_family_name(int family)
+{
+    return family == EVENT_FAMILY_NATIVE ? "native"
+           : family == EVENT_FAMILY_JAVASCRIPT ? "javascript" : "other";
+}
+
+const char *event_frame_platform(const struct event *e, const struct ev_frame *f)
+{
+    return f->platform ? f->platform : e->platform;
+}
+
+/* An object's "values" array, or the value itself when it is an array (both shapes are legal). */
+static const json_t *values_of(const json_t *v)
+{
+    if (json_is_object(v))
+        v = json_object_get(v, "values");
+    return json_is_array(v) ? v : NULL;
+}
+
+static bool is_url_path(const char *s)
+{
+    return !strncmp(s, "file:", 5) || !strncmp(s, "http:", 5) || !strncmp(s, "https:", 6) ||
+           !strncmp(s, "applewebdata:", 13);
+}
+
+/* The path component of a URL: after "scheme://authority", up to '?' or '#'. */
+static void url_path(const char *url, const char **start, size_t *len)
+{
+    const char *p = strchr(url, ':');
+    p = p ? p + 1 : url;
+    if (p[0] == '/' && p[1] == '/') {
+        p += 2;
+        while (*p && *p != '/' && *p != '?' && *p != '#')
+            p++;
+    }
+    const char *end = p;
+    while (*end && *end != '?' && *end != '#')
+        end++;
+    *start = p;
+    *len = (size_t)(end - p);
+}
+
+static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
+{
+    memset(f, 0, sizeof *f);
+    f->function = get_str(j, "function");
+    f->raw_function = get_str(j, "raw_function");
+    f->module = get_str(j, "module");
+    f->filename = get_nstr(j, "filename");
+    f->abs_path = get_nstr(j, "abs_path");
+    f->package = get_str(j, "package");
+    f->context_line = get_str(j, "context_line");
+    f->platform = valid_platform(get_nstr(j, "platform"));
+    f->instruction_addr = get_str(j, "instruction_addr");
+    const json_t *v = json_object_get(j, "lineno");
+    if (json_is_integer(v)) {
+        f->lineno = json_integer_value(v);
+        f->has_lineno = true;
+    }
+    v = json_object_get(j, "colno");
+    if (json_is_integer(v)) {
+        f->colno = json_integer_value(v);
+        f->has_colno = true;
+    }
+    v = json_object_get(j, "in_app");
+    f->in_app = json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : -1;
+    f->client_in_app = f->in_app;
+    const json_t *data = json_object_get(j, "data");
+    if (json_is_object(data)) {
+        const json_t *sm = json_object_get(data, "sourcemap");
+        f->has_sourcemap = sm && !json_is_null(sm);
+    }
+    /* Relay: abs_path defaults to filename; filename defaults to abs_path (its URL path). */
+    if (!f->abs_path) {
+        f->abs_path = f->filename;
+        f->filename = NULL;
+    }
+    if (!f->filename && f->abs_path) {
+        f->filename = f->abs_path;
+        if (is_url_path(f->abs_path)) {
+            const char *p;
+            size_t n;
+            url_path(f->abs_path, &p, &n);
+            if (n > 0 && !(n == 1 && p[0] == '/')) {
+                const char *copy = event_strndup(e, p, n);
+                if (copy)
+                    f->filename = copy;
+            }
+        }
+    }
+}
+
+/* Count the frames a stacktrace object would contribute (non-null objects), capped. */
+static size_t count_frames(const json_t *st)
+{
+    const json_t *frames = json_is_object(st) ? json_object_get(st, "frames") : NULL;
+    if (!json_is_array(frames))
+        return 0;
+    size_t n = 0, sz = json_array_size(frames);
+    for (size_t i = 0; i < sz; i++)
+        if (json_is_object(json_array_get(frames, i)))
+            n++;
+    return n > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : n;
+}
+
+/* Fill st from a stacktrace object. Returns true when it has at least one frame. */
+static bool parse_stacktrace(struct event *e, const json_t *st, struct ev_stacktrace *out)
+{
+    memset(out, 0, sizeof *out);
+    const json_t *frames = json_is_object(st) ? json_object_get(st, "frames") : NULL;
+    if (!json_is_array(frames))
+        return false;
+    size_t total = 0, sz = json_array_size(frames);
+    for (size_t i = 0; i < sz; i++)
+        if (json_is_object(json_array_get(frames, i)))
+            total++;
+    if (total == 0)
+        return false;
+    size_t keep = total > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : total;
+    if (keep > e->frames_cap - e->frames_used)
+        keep = e->frames_cap - e->frames_used;
+    out->n_original = total;
+    out->frames = e->frame_pool + e->frames_used;
+    /* keep the newest `keep` frames */
+    size_t skip = total - keep, seen = 0;
+    for (size_t i = 0; i < sz && out->n < keep; i++) {
+        const json_t *fj = json_array_get(frames, i);
+        if (!json_is_object(fj))
+            continue;
+        if (seen++ < skip)
+            continue;
+        parse_frame(e, fj, &out->frames[out->n++]);
+    }
+    e->frames_used += out->n;
+    return true;
+}
+
+/* Lenient string (Relay's JsonLenientString): numbers and booleans become text. */
+static const char *lenient_str(struct event *e, const json_t *v)
+{
+    char tmp[64];
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v))
+        snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(tmp, sizeof tmp, "%.17g", json_real_value(v));
+    else if (json_is_boolean(v))
+        snprintf(tmp, sizeof tmp, "%s", json_is_true(v) ? "true" : "false");
+    else
+        return NULL;
+    return event_strndup(e, tmp, strlen(tmp));
+}
+
+static bool word_byte(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c >= 0x80;
+}
+
+static void parse_exception(struct event *e, const json_t *j, struct ev_exception *x)
+{
+    memset(x, 0, sizeof *x);
+    x->json = j;
+    x->type = get_nstr(j, "type");
+    x->value = lenient_str(e, json_object_get(j, "value"));
+    x->module = get_str(j, "module");
+    /* Relay: an exception without type whose value reads "Word: rest" is split. */
+    if (!x->type && x->value) {
+        const char *p = x->value;
+        while (word_byte((unsigned char)*p))
+            p++;
+        if (p > x->value && *p == ':' && !strchr(p, '\n')) {
+            const char *t = event_strndup(e, x->value, (size_t)(p - x->value));
+            const char *rest = p + 1;
+            while (isspace((unsigned char)*rest))
+                rest++;
+            size_t n = strlen(rest);
+            while (n > 0 && isspace((unsigned char)rest[n - 1]))
+                n--;
+            const char *val = event_strndup(e, rest, n);
+            if (t && val) {
+                x->type = t;
+                x->value = val;
+            }
+        }
+    }
+    const json_t *m = json_object_get(j, "mechanism");
+    if (json_is_object(m)) {
+        struct ev_mechanism *mm = &x->mech;
+        mm->present = true;
+        mm->synthetic = get_bool(m, "synthetic");
+        mm->is_exception_group = get_bool(m, "is_exception_group");
+        mm->type = get_str(m, "type");
+        mm->source = get_str(m, "source");
+        const json_t *v = json_object_get(m, "exception_id");
+        if (json_is_integer(v)) {
+            mm->has_exception_id = true;
+            mm->exception_id = json_integer_value(v);
+        }
+        v = json_object_get(m, "parent_id");
+        if (json_is_integer(v)) {
+            mm->has_parent_id = true;
+            mm->parent_id = json_integer_value(v);
+        }
+        const json_t *meta = json_object_get(m, "meta");
+        const json_t *ns = json_is_object(meta) ? json_object_get(meta, "ns_error") : NULL;
+        if (json_is_object(ns)) {
+            mm->has_ns_error = true;
+            mm->ns_domain = json_object_get(ns, "domain");
+            mm->ns_code = json_object_get(ns, "code");
+        }
+    }
+    x->has_stacktrace = parse_stacktrace(e, json_object_get(j, "stacktrace"), &x->st);
+}
+
+static void parse_fingerprint(struct event *e, const json_t *fp)
+{
+    if (!json_is_array(fp))
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(fp) && n < EVENT_MAX_FINGERPRINT; i++) {
+        const json_t *v = json_array_get(fp, i);
+        if (json_is_null(v))
+            continue;
+        const char *s = (json_is_string(v) || json_is_number(v)) ? lenient_str(e, v) : NULL;
+        if (!s)
+            return; /* an invalid entry invalidates the fingerprint */
+        e->fingerprint[n++] = s;
+    }
+    e->n_fingerprint = n;
+    e->has_fingerprint = n > 0;
+}
+
+int event_parse(const json_t *ev, struct event *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(ev)) {
+        errmsg_set(err, "event is not a JSON object");
+        return -1;
+    }
+    struct event *e = out;
+    e->json = ev;
+    e->platform = valid_platform(get_nstr(ev, "platform"));
+    if (!e->platform)
+        e->platform = "other";
+    const json_t *sdk = json_object_get(ev, "sdk");
+    if (json_is_object(sdk)) {
+        e->sdk_name = get_str(sdk, "name");
+        e->sdk_version = get_str(sdk, "version");
+    }
+    e->level = get_nstr(ev, "level");
+    e->logger = get_nstr(ev, "logger");
+    e->transaction = get_nstr(ev, "transaction");
+    e->release = get_nstr(ev, "release");
+    e->checksum = get_nstr(ev, "checksum");
+    e->culprit = get_nstr(ev, "culprit");
+    e->title = get_nstr(ev, "title");
+    const json_t *tags = json_object_get(ev, "tags");
+    if (json_is_object(tags) || json_is_array(tags))
+        e->tags = tags;
+
+    /* logentry, or the legacy "message" (a string or a logentry-shaped object) */
+    const json_t *le = json_object_get(ev, "logentry");
+    if (!json_is_object(le))
+        le = json_object_get(ev, "sentry.interfaces.Message");
+    const json_t *msg = json_object_get(ev, "message");
+    if (!json_is_object(le) && json_is_object(msg))
+        le = msg;
+    if (json_is_object(le)) {
+        e->log_message = get_nstr(le, "message");
+        e->log_formatted = get_nstr(le, "formatted");
+        if (e->log_message && e->log_formatted && !strcmp(e->log_message, e->log_formatted))
+            e->log_message = NULL;
+        if (!e->log_formatted) {
+            e->log_formatted = e->log_message;
+            const json_t *params = json_object_get(le, "params");
+            if (!(json_is_array(params) && json_array_size(params)) &&
+                !(json_is_object(params) && json_object_size(params)))
+                e->log_message = NULL;
+        }
+    } else if (json_is_string(msg) && *json_string_value(msg)) {
+        e->log_formatted = json_string_value(msg);
+    }
+
+    /* Count frames first so they come from one allocation. */
+    const json_t *exc = json_object_get(ev, "exception");
+    if (!exc)
+        exc = json_object_get(ev, "sentry.interfaces.Exception");
+    const json_t *exc_values = values_of(exc);
+    const json_t *thr_values = values_of(json_object_get(ev, "threads"));
+    const json_t *top_st = json_object_get(ev, "stacktrace");
+    if (!top_st)
+        top_st = json_object_get(ev, "sentry.interfaces.Stacktrace");
+
+    size_t n_exc = 0, n_thr = 0, frames = count_frames(top_st);
+    size_t exc_size = exc_values ? json_array_size(exc_values) : 0;
+    size_t exc_first = 0;
+    for (size_t i = 0; i < exc_size; i++)
+        if (json_is_object(json_array_get(exc_values, i)))
+            n_exc++;
+    if (n_exc > EVENT_MAX_EXCEPTIONS) {
+        /* keep the newest exceptions: find where the last EVENT_MAX_EXCEPTIONS start */
+        size_t skip = n_exc - EVENT_MAX_EXCEPTIONS, seen = 0;
+        for (exc_first = 0; exc_first < exc_size && seen < skip; exc_first++)
+            if (json_is_object(json_array_get(exc_values, exc_first)))
+                seen++;
+        n_exc = EVENT_MAX_EXCEPTIONS;
+    }
+    for (size_t i = exc_first; i < exc_size; i++) {
+        const json_t *x = json_array_get(exc_values, i);
+        if (json_is_object(x))
+            frames += count_frames(json_object_get(x, "stacktrace"));
+    }
+    size_t thr_size = thr_values ? json_array_size(thr_values) : 0;
+    for (size_t i = 0; i < thr_size && n_thr < EVENT_MAX_THREADS; i++) {
+        const json_t *t = json_array_get(thr_values, i);
+        if (json_is_object(t)) {
+            n_thr++;
+            frames += count_frames(json_object_get(t, "stacktrace"));
+        }
+    }
+    if (frames > EVENT_MAX_TOTAL_FRAMES)
+        frames = EVENT_MAX_TOTAL_FRAMES;
+
+    size_t bytes = n_exc * sizeof(struct ev_exception) + n_thr * sizeof(struct ev_thread) +
+                   frames * sizeof(struct ev_frame);
+    char *block = bytes ? malloc(bytes) : NULL;
+    if (bytes && !block) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    e->exceptions = (struct ev_exception *)block;
+    e->threads = (struct ev_thread *)(block ? block + n_exc * sizeof(struct ev_exception) : NULL);
+    e->frame_pool = (struct ev_frame *)(block ? block + n_exc * sizeof(struct ev_exception) +
+                                                    n_thr * sizeof(struct ev_thread)
+                                              : NULL);
+    e->frames_cap = frames;
+
+    if (exc && (json_is_object(exc) || json_is_array(exc)))
+        e->has_exception = n_exc > 0;
+    for (size_t i = exc_first; i < exc_size; i++) {
+        const json_t *x = json_array_get(exc_values, i);
+        if (json_is_object(x))
+            parse_exception(e, x, &e->exceptions[e->n_exceptions++]);
+    }
+    e->has_stacktrace = parse_stacktrace(e, top_st, &e->st);
+    /* Relay moves a top-level stacktrace into a single exception that has none. */
+    if (e->n_exceptions == 1 && !e->exceptions[0].has_stacktrace && e->has_stacktrace) {
+        e->exceptions[0].st = e->st;
+        e->exceptions[0].has_stacktrace = true;
+        memset(&e->st, 0, sizeof e->st);
+        e->has_stacktrace = false;
+    }
+    e->has_threads = thr_values != NULL && n_thr > 0;
+    for (size_t i = 0; i < thr_size && e->n_threads < n_thr; i++) {
+        const json_t *t = json_array_get(thr_values, i);
+        if (!json_is_object(t))
+            continue;
+        struct ev_thread *th = &e->threads[e->n_threads++];
+        memset(th, 0, sizeof *th);
+        th->crashed = get_bool(t, "crashed");
+        th->current = get_bool(t, "current");
+        th->name = get_str(t, "name");
+        th->has_stacktrace = parse_stacktrace(e, json_object_get(t, "stacktrace"), &th->st);
+    }
+    parse_fingerprint(e, json_object_get(ev, "fingerprint"));
+    return 0;
+}
+
+void event_free(struct event *e)
+{
+    free(e->exceptions); /* the block also holds threads and frames */
+    struct ev_chunk *c = e->chunks;
+    while (c) {
+        struct ev_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    memset(e, 0, sizeof *e);
+}
+
+void event_each_stacktrace(struct event *e, event_stacktrace_cb cb, void *ctx)
+{
+    for (size_t i = 0; i < e->n_exceptions; i++)
+        if (e->exceptions[i].has_stacktrace)
+            cb(e, &e->exceptions[i].st, &e->exceptions[i], ctx);
+    for (size_t i = 0; i < e->n_threads; i++)
+        if (e->threads[i].has_stacktrace)
+            cb(e, &e->threads[i].st, NULL, ctx);
+    if (e->has_stacktrace)
+        cb(e, &e->st, NULL, ctx);
+}
+
+const struct ev_frame *event_crash_frame(const struct event *e)
+{
+    const struct ev_stacktrace *st = NULL;
+    if (e->n_exceptions && e->exceptions[e->n_exceptions - 1].has_stacktrace)
+        st = &e->exceptions[e->n_exceptions - 1].st;
+    else if (e->has_stacktrace)
+        st = &e->st;
+    else if (e->n_threads == 1 && e->threads[0].has_stacktrace)
+        st = &e->threads[0].st;
+    if (!st || st->n == 0)
+        return NULL;
+    for (size_t i = st->n; i-- > 0;)
+        if (st->frames[i].in_app == 1)
+            return &st->frames[i];
+    return &st->frames[st->n - 1];
+}
+
+const char *event_tag(const struct event *e, const char *key)
+{
+    if (json_is_object(e->tags)) {
+        const json_t *v = json_object_get(e->tags, key);
+        return json_is_string(v) ? json_string_value(v) : NULL;
+    }
+    if (json_is_array(e->tags)) {
+        for (size_t i = 0; i < json_array_size(e->tags); i++) {
+            const json_t *p = json_array_get(e->tags, i);
+            if (json_is_array(p) && json_array_size(p) == 2) {
+                const json_t *k = json_array_get(p, 0), *v = json_array_get(p, 1);
+                if (json_is_string(k) && json_is_string(v) && !strcmp(json_string_value(k), key))
+                    return json_string_value(v);
+            }
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,241 @@
+/* Grouping components: the tree whose contributing leaves are hashed.
+ *
+ * A component has either string values (leaves) or child components. Following Sentry, a
+ * component's "contributes" flag is derived from its values when it is created (a string value
+ * always contributes; a child only if it contributes) and is not recomputed when a child changes
+ * later. The hash is the MD5 of every contributing leaf, depth first, with no separator. */
+#include "grouping/internal.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+static const char *major_name(const char *id)
+{
+    static const char *const names[][2] = {
+        {"app", "in-app"},   {"exception", "exception"}, {"stacktrace", "stack-trace"},
+        {"threads", "thread"}, {"hostname", "hostname"}, {"violation", "violation"},
+        {"uri", "URL"},      {"message", "message"},     {"template", "template"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(names[i][0], id))
+            return names[i][1];
+    return NULL;
+}
+
+struct gcomp *gcomp_new(struct garena *a, const char *id)
+{
+    struct gcomp *c = garena_alloc(a, sizeof *c);
+    if (c) {
+        c->id = id;
+        c->in_app = -1;
+    }
+    return c;
+}
+
+struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value)
+{
+    struct gcomp *c = gcomp_new(a, id);
+    if (!c)
+        return NULL;
+    c->leafy = true;
+    c->v.leaves = garena_alloc(a, sizeof(const char *));
+    if (!c->v.leaves)
+        return NULL;
+    c->v.leaves[0] = value;
+    c->n = 1;
+    c->contributes = true;
+    return c;
+}
+
+struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n)
+{
+    struct gcomp *c = gcomp_new(a, id);
+    if (!c)
+        return NULL;
+    if (n > 0) {
+        c->v.kids = garena_alloc(a, (size_t)n * sizeof(struct gcomp *));
+        if (!c->v.kids)
+            return NULL;
+        memcpy(c->v.kids, kids, (size_t)n * sizeof(struct gcomp *));
+    }
+    c->n = n;
+    for (int i = 0; i < n; i++)
+        if (kids[i] && kids[i]->contributes)
+            c->contributes = true;
+    return c;
+}
+
+void gcomp_set(struct gcomp *c, bool contributes, const char *hint)
+{
+    c->contributes = contributes;
+    if (hint)
+        c->hint = hint;
+}
+
+static void feed(EVP_MD_CTX *md, const struct gcomp *c)
+{
+    if (!c->contributes)
+        return;
+    for (int i = 0; i < c->n; i++) {
+        if (c->leafy) {
+            const char *s = c->v.leaves[i] ? c->v.leaves[i] : "None";
+            EVP_DigestUpdate(md, s, strlen(s));
+        } else if (c->v.kids[i]) {
+            feed(md, c->v.kids[i]);
+        }
+    }
+}
+
+static EVP_MD_CTX *md_ctx(void)
+{
+    return EVP_MD_CTX_new();
+}
+
+static void md_hex(EVP_MD_CTX *md, char out[33])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(md, d, &len);
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 16; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+bool gcomp_hash(const struct gcomp *c, char out[33])
+{
+    if (!c || !c->contributes)
+        return false;
+    EVP_MD_CTX *md = md_ctx();
+    if (!md)
+        return false;
+    EVP_DigestInit_ex(md, EVP_md5(), NULL);
+    feed(md, c);
+    md_hex(md, out);
+    EVP_MD_CTX_free(md);
+    return true;
+}
+
+void gcomp_hash_values(const char *const *values, size_t n, const struct gcomp *dflt, char out[33])
+{
+    EVP_MD_CTX *md = md_ctx();
+    if (!md) {
+        out[0] = '\0';
+        return;
+    }
+    EVP_DigestInit_ex(md, EVP_md5(), NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (dflt && gfp_is_default_var(values[i]))
+            feed(md, dflt);
+        else
+            EVP_DigestUpdate(md, values[i], strlen(values[i]));
+    }
+    md_hex(md, out);
+    EVP_MD_CTX_free(md);
+}
+
+void gcomp_json(struct buf *b, const struct gcomp *c)
+{
+    buf_puts(b, "{\"id\":");
+    gjson_str(b, c->id);
+    buf_puts(b, ",\"name\":");
+    gjson_str(b, major_name(c->id));
+    buf_printf(b, ",\"contributes\":%s,\"hint\":", c->contributes ? "true" : "false");
+    gjson_str(b, c->hint);
+    if (c->in_app >= 0)
+        buf_printf(b, ",\"in_app\":%s", c->in_app ? "true" : "false");
+    buf_puts(b, ",\"values\":[");
+    for (int i = 0; i < c->n; i++) {
+        if (i)
+            buf_putc(b, ',');
+        if (c->leafy)
+            gjson_str(b, c->v.leaves[i]);
+        else if (c->v.kids[i])
+            gcomp_json(b, c->v.kids[i]);
+        else
+            buf_puts(b, "null");
+    }
+    buf_puts(b, "]}");
+}
+
+void gcomp_key(struct buf *b, const struct gcomp *c)
+{
+    buf_printf(b, "%s|%d|%d|%s|", c->id, c->contributes, c->in_app, c->hint ? c->hint : "");
+    for (int i = 0; i < c->n; i++) {
+        if (c->leafy) {
+            buf_puts(b, c->v.leaves[i] ? c->v.leaves[i] : "None");
+            buf_putc(b, '\x1f');
+        } else if (c->v.kids[i]) {
+            buf_putc(b, '(');
+            gcomp_key(b, c->v.kids[i]);
+            buf_putc(b, ')');
+        }
+    }
+}
+
+bool gcomp_has_contributing_stacktrace(const struct gcomp *c)
+{
+    if (c->leafy)
+        return false;
+    for (int i = 0; i < c->n; i++) {
+        const struct gcomp *k = c->v.kids[i];
+        if (!k || !k->contributes)
+            continue;
+        if (!strcmp(k->id, "stacktrace"))
+            return true;
+        if (gcomp_has_contributing_stacktrace(k))
+            return true;
+    }
+    return false;
+}
+
+/* Longest path of contributing major names (ties: lexicographically greatest), as Sentry. */
+struct path {
+    const char *names[16];
+    int n;
+};
+
+static int path_cmp(const struct path *a, const struct path *b)
+{
+    if (a->n != b->n)
+        return a->n < b->n ? -1 : 1;
+    for (int i = 0; i < a->n; i++) {
+        int r = strcmp(a->names[i], b->names[i]);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+static void walk(const struct gcomp *c, struct path *cur, struct path *best, int depth)
+{
+    const char *name = major_name(c->id);
+    int saved = cur->n;
+    if (name && cur->n < 16)
+        cur->names[cur->n++] = name;
+    if (!c->leafy && depth < 64)
+        for (int i = 0; i < c->n; i++)
+            if (c->v.kids[i] && c->v.kids[i]->contributes)
+                walk(c->v.kids[i], cur, best, depth + 1);
+    if (path_cmp(cur, best) > 0)
+        *best = *cur;
+    cur->n = saved;
+}
+
+void gcomp_description(const struct gcomp *c, struct buf *out)
+{
+    struct path cur = {{0}, 0}, best = {{0}, 0};
+    walk(c, &cur, &best, 0);
+    if (best.n) {
+        for (int i = 0; i < best.n; i++) {
+            if (i)
+                buf_putc(out, ' ');
+            buf_puts(out, best.names[i]);
+        }
+        return;
+    }
+    const char *name = major_name(c->id);
+    buf_puts(out, name ? name : c->id);
+}

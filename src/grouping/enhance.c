@@ -1,0 +1,743 @@
+/* Stack trace rules ("enhancements"), Sentry's syntax:
+ *
+ *   [ caller-matcher ] | matcher:arg [matcher:arg ...] | [ callee-matcher ]  action [action ...]
+ *
+ * Matchers: family (native|javascript|all, comma list), path / stack.abs_path, module /
+ * stack.module, function / stack.function, package / stack.package, app (yes|no), category,
+ * type / error.type, value / error.value, mechanism / error.mechanism. A leading '!' negates.
+ * Arguments may be double-quoted. Globs: '*' (path-like: not across '/'), '**', '?', [...].
+ * Actions: +app -app +group -group, each optionally prefixed by '^' (the frames above, towards the
+ * crash) or 'v' (the frames below); category=NAME; max-frames=N; min-frames=N;
+ * invert-stacktrace=BOOL. '#' starts a comment.
+ *
+ * Rules run top to bottom over every frame (oldest first). The classifier pass (app, category)
+ * runs once per stack trace before grouping and changes the frames; the contributes pass (group,
+ * max-frames, min-frames) runs per grouping variant on the frame components. */
+#include "grouping/internal.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum mkey { MK_PATH, MK_MODULE, MK_FUNCTION, MK_PACKAGE, MK_FAMILY, MK_APP, MK_CATEGORY, MK_TYPE,
+            MK_VALUE, MK_MECHANISM };
+static const char *const mkey_name[] = {"path", "module", "function", "package", "family", "app",
+                                        "category", "type", "value", "mechanism"};
+
+enum akind { A_APP, A_GROUP, A_CATEGORY, A_MAX_FRAMES, A_MIN_FRAMES, A_INVERT };
+enum arange { R_SELF, R_UP, R_DOWN };
+
+struct ematcher {
+    unsigned char key, negated;
+    int family_mask;     /* MK_FAMILY: bit per family, bit 3 = all */
+    int app;             /* MK_APP: 1 yes, 0 no, -1 neither */
+    char *pattern;       /* lowercased for path-like keys */
+};
+
+struct eaction {
+    unsigned char kind, flag, range;
+    int ival;
+    char *sval;
+};
+
+struct erule {
+    struct ematcher *m;
+    int nm;
+    bool has_caller, has_callee;
+    struct ematcher caller, callee;
+    struct eaction *a;
+    int na;
+    bool classifier, contributes;
+    int family_mask;     /* prefilter: families this rule can match (all bits when unknown) */
+    char *desc;          /* matcher description for hints */
+    int line;
+};
+
+struct genh {
+    struct erule *rules;
+    int n, cap;
+};
+
+/* ---------------- parsing ---------------- */
+
+static int canon_key(const char *k, size_t n)
+{
+    static const struct { const char *name; int key; } keys[] = {
+        {"path", MK_PATH},         {"stack.abs_path", MK_PATH},   {"module", MK_MODULE},
+        {"stack.module", MK_MODULE}, {"function", MK_FUNCTION},   {"stack.function", MK_FUNCTION},
+        {"package", MK_PACKAGE},   {"stack.package", MK_PACKAGE}, {"family", MK_FAMILY},
+        {"app", MK_APP},           {"category", MK_CATEGORY},     {"type", MK_TYPE},
+        {"error.type", MK_TYPE},   {"value", MK_VALUE},           {"error.value", MK_VALUE},
+        {"mechanism", MK_MECHANISM}, {"error.mechanism", MK_MECHANISM},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strlen(keys[i].name) == n && !strncmp(keys[i].name, k, n))
+            return keys[i].key;
+    return -1;
+}
+
+static int rule_bool(const char *v)
+{
+    if (!strcasecmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "true"))
+        return 1;
+    if (!strcasecmp(v, "0") || !strcasecmp(v, "no") || !strcasecmp(v, "false"))
+        return 0;
+    return -1;
+}
+
+struct lexer {
+    const char *p;
+    int line;
+    char *err;
+};
+
+static void skip_ws(struct lexer *lx)
+{
+    while (*lx->p == ' ' || *lx->p == '\t')
+        lx->p++;
+}
+
+static bool key_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+}
+
+/* Argument: "quoted \" string" or a run of non-space characters (a ']' ends it inside brackets). */
+static char *parse_arg(struct lexer *lx, bool in_bracket)
+{
+    struct buf b = BUF_INIT;
+    if (*lx->p == '"') {
+        lx->p++;
+        while (*lx->p && *lx->p != '"' && *lx->p != '\n') {
+            if (*lx->p == '\\' && lx->p[1] && lx->p[1] != '\n') {
+                /* escapes are decoded like Python's unicode-escape: \\ \" \n \t; any other
+                 * "\x" stays as written (so "\[" remains an escaped glob bracket) */
+                char n = lx->p[1];
+                if (n == '\\' || n == '"') {
+                    buf_putc(&b, n);
+                    lx->p += 2;
+                    continue;
+                }
+                if (n == 'n' || n == 't') {
+                    buf_putc(&b, n == 'n' ? '\n' : '\t');
+                    lx->p += 2;
+                    continue;
+                }
+                buf_putc(&b, *lx->p++);
+            }
+            buf_putc(&b, *lx->p++);
+        }
+        if (*lx->p != '"') {
+            errmsg_set(lx->err, "line %d: unterminated quoted argument", lx->line);
+            buf_free(&b);
+            return NULL;
+        }
+        lx->p++;
+    } else {
+        while (*lx->p && !isspace((unsigned char)*lx->p) && !(in_bracket && *lx->p == ']'))
+            buf_putc(&b, *lx->p++);
+    }
+    if (!b.data)
+        buf_reserve(&b, 0);
+    return buf_steal(&b);
+}
+
+static int parse_matcher(struct lexer *lx, struct ematcher *m, bool in_bracket)
+{
+    memset(m, 0, sizeof *m);
+    m->app = -1;
+    if (*lx->p == '!') {
+        m->negated = 1;
+        lx->p++;
+    }
+    const char *k = lx->p;
+    while (key_char(*lx->p))
+        lx->p++;
+    size_t kn = (size_t)(lx->p - k);
+    if (*lx->p != ':' || kn == 0) {
+        errmsg_set(lx->err, "line %d: expected matcher (key:value) at '%.20s'", lx->line, k);
+        return -1;
+    }
+    int key = canon_key(k, kn);
+    if (key < 0) {
+        errmsg_set(lx->err, "line %d: unknown matcher '%.*s'", lx->line, (int)kn, k);
+        return -1;
+    }
+    lx->p++;
+    m->key = (unsigned char)key;
+    m->pattern = parse_arg(lx, in_bracket);
+    if (!m->pattern)
+        return -1;
+    if (!*m->pattern) {
+        errmsg_set(lx->err, "line %d: matcher '%s' has no value", lx->line, mkey_name[key]);
+        return -1;
+    }
+    if (key == MK_PATH || key == MK_PACKAGE)
+        for (char *c = m->pattern; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    if (key == MK_FAMILY) {
+        char *dup = strdup(m->pattern);
+        if (!dup) {
+            errmsg_set(lx->err, "out of memory");
+            return -1;
+        }
+        for (char *save = NULL, *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (!strcmp(t, "native"))
+                m->family_mask |= 1 << EVENT_FAMILY_NATIVE;
+            else if (!strcmp(t, "javascript"))
+                m->family_mask |= 1 << EVENT_FAMILY_JAVASCRIPT;
+            else if (!strcmp(t, "other"))
+                m->family_mask |= 1 << EVENT_FAMILY_OTHER;
+            else if (!strcmp(t, "all"))
+                m->family_mask |= 8;
+        }
+        free(dup);
+    }
+    if (key == MK_APP) {
+        m->app = rule_bool(m->pattern);
+        if (m->app < 0) {
+            errmsg_set(lx->err, "line %d: app: expects yes or no, not '%s'", lx->line, m->pattern);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void matcher_desc(struct buf *b, const struct ematcher *m)
+{
+    if (m->negated)
+        buf_putc(b, '!');
+    buf_printf(b, "%s:", mkey_name[m->key]);
+    bool spaced = strpbrk(m->pattern, " \t") != NULL;
+    if (spaced)
+        buf_putc(b, '"');
+    buf_puts(b, m->pattern);
+    if (spaced)
+        buf_putc(b, '"');
+}
+
+/* "[ matcher ]" with lx->p at '['. */
+static int parse_bracket(struct lexer *lx, struct ematcher *m)
+{
+    lx->p++;
+    skip_ws(lx);
+    if (parse_matcher(lx, m, true) < 0)
+        return -1;
+    skip_ws(lx);
+    if (*lx->p != ']') {
+        errmsg_set(lx->err, "line %d: expected ']' after caller/callee matcher", lx->line);
+        return -1;
+    }
+    lx->p++;
+    return 0;
+}
+
+static void free_matcher(struct ematcher *m) { free(m->pattern); }
+
+static void free_rule(struct erule *r)
+{
+    for (int i = 0; i < r->nm; i++)
+        free_matcher(&r->m[i]);
+    if (r->has_caller)
+        free_matcher(&r->caller);
+    if (r->has_callee)
+        free_matcher(&r->callee);
+    for (int i = 0; i < r->na; i++)
+        free(r->a[i].sval);
+    free(r->m);
+    free(r->a);
+    free(r->desc);
+}
+
+static bool at_action(const char *p)
+{
+    if (*p == '^' || *p == 'v') {
+        if (p[1] == '+' || p[1] == '-')
+            return true;
+    }
+    if (*p == '+' || *p == '-')
+        return true;
+    /* var action: name=value */
+    const char *q = p;
+    while (key_char(*q))
+        q++;
+    return q > p && *q == '=';
+}
+
+static int parse_action(struct lexer *lx, struct eaction *a)
+{
+    memset(a, 0, sizeof *a);
+    const char *start = lx->p;
+    if (*lx->p == '^' || (*lx->p == 'v' && (lx->p[1] == '+' || lx->p[1] == '-'))) {
+        a->range = *lx->p == '^' ? R_UP : R_DOWN;
+        lx->p++;
+    }
+    if (*lx->p == '+' || *lx->p == '-') {
+        a->flag = *lx->p == '+';
+        lx->p++;
+        const char *n = lx->p;
+        while (isalnum((unsigned char)*lx->p))
+            lx->p++;
+        size_t nl = (size_t)(lx->p - n);
+        if (nl == 3 && !strncmp(n, "app", 3))
+            a->kind = A_APP;
+        else if (nl == 5 && !strncmp(n, "group", 5))
+            a->kind = A_GROUP;
+        else {
+            errmsg_set(lx->err, "line %d: unknown action '%.*s' (expected app or group)", lx->line,
+                       (int)(lx->p - start), start);
+            return -1;
+        }
+        return 0;
+    }
+    const char *n = lx->p;
+    while (key_char(*lx->p))
+        lx->p++;
+    size_t nl = (size_t)(lx->p - n);
+    if (*lx->p != '=') {
+        errmsg_set(lx->err, "line %d: invalid action at '%.20s'", lx->line, start);
+        return -1;
+    }
+    lx->p++;
+    const char *v = lx->p;
+    while (key_char(*lx->p))
+        lx->p++;
+    size_t vl = (size_t)(lx->p - v);
+    char val[128];
+    snprintf(val, sizeof val, "%.*s", (int)(vl < 127 ? vl : 127), v);
+    if (nl == 8 && !strncmp(n, "category", 8)) {
+        a->kind = A_CATEGORY;
+        if (!vl) {
+            errmsg_set(lx->err, "line %d: category= needs a name", lx->line);
+            return -1;
+        }
+        a->sval = strdup(val);
+        if (!a->sval) {
+            errmsg_set(lx->err, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    if ((nl == 10 && !strncmp(n, "max-frames", 10)) || (nl == 10 && !strncmp(n, "min-frames", 10))) {
+        a->kind = n[1] == 'a' ? A_MAX_FRAMES : A_MIN_FRAMES;
+        char *end;
+        long x = strtol(val, &end, 10);
+        if (!vl || *end || x < 0 || x > 100000) {
+            errmsg_set(lx->err, "line %d: invalid value '%s' for '%.*s'", lx->line, val, (int)nl, n);
+            return -1;
+        }
+        a->ival = (int)x;
+        return 0;
+    }
+    if (nl == 17 && !strncmp(n, "invert-stacktrace", 17)) {
+        a->kind = A_INVERT;
+        a->ival = rule_bool(val);
+        if (a->ival < 0) {
+            errmsg_set(lx->err, "line %d: invalid value '%s' for 'invert-stacktrace'", lx->line, val);
+            return -1;
+        }
+        return 0;
+    }
+    errmsg_set(lx->err, "line %d: unknown variable '%.*s'", lx->line, (int)nl, n);
+    return -1;
+}
+
+static int parse_rule(struct lexer *lx, struct erule *r)
+{
+    memset(r, 0, sizeof *r);
+    r->line = lx->line;
+    int cap_m = 0, cap_a = 0;
+    skip_ws(lx);
+    if (*lx->p == '[') {
+        if (parse_bracket(lx, &r->caller) < 0)
+            return -1;
+        r->has_caller = true;
+        skip_ws(lx);
+        if (*lx->p != '|') {
+            errmsg_set(lx->err, "line %d: expected '|' after caller matcher", lx->line);
+            return -1;
+        }
+        lx->p++;
+    }
+    for (;;) {
+        skip_ws(lx);
+        if (!*lx->p || *lx->p == '\n' || *lx->p == '#' || *lx->p == '\r')
+            break;
+        if (*lx->p == '|') {
+            lx->p++;
+            skip_ws(lx);
+            if (*lx->p != '[') {
+                errmsg_set(lx->err, "line %d: expected '[' after '|'", lx->line);
+                return -1;
+            }
+            if (parse_bracket(lx, &r->callee) < 0)
+                return -1;
+            r->has_callee = true;
+            continue;
+        }
+        if (r->nm > 0 && at_action(lx->p))
+            break;
+        if (r->na)
+            break;
+        if (r->nm == cap_m) {
+            cap_m = cap_m ? cap_m * 2 : 4;
+            struct ematcher *nmv = realloc(r->m, (size_t)cap_m * sizeof *nmv);
+            if (!nmv) {
+                errmsg_set(lx->err, "out of memory");
+                return -1;
+            }
+            r->m = nmv;
+        }
+        if (parse_matcher(lx, &r->m[r->nm], false) < 0) {
+            free_matcher(&r->m[r->nm]);
+            return -1;
+        }
+        r->nm++;
+    }
+    if (r->nm == 0) {
+        errmsg_set(lx->err, "line %d: rule has no matcher", lx->line);
+        return -1;
+    }
+    for (;;) {
+        skip_ws(lx);
+        if (!*lx->p || *lx->p == '\n' || *lx->p == '#' || *lx->p == '\r')
+            break;
+        if (r->na == cap_a) {
+            cap_a = cap_a ? cap_a * 2 : 4;
+            struct eaction *na = realloc(r->a, (size_t)cap_a * sizeof *na);
+            if (!na) {
+                errmsg_set(lx->err, "out of memory");
+                return -1;
+            }
+            r->a = na;
+        }
+        if (parse_action(lx, &r->a[r->na]) < 0) {
+            free(r->a[r->na].sval);
+            return -1;
+        }
+        r->na++;
+        if (*lx->p && !isspace((unsigned char)*lx->p) && *lx->p != '#') {
+            errmsg_set(lx->err, "line %d: unexpected '%.20s' after action", lx->line, lx->p);
+            return -1;
+        }
+    }
+    if (r->na == 0) {
+        errmsg_set(lx->err, "line %d: rule has no action", lx->line);
+        return -1;
+    }
+    /* skip a trailing comment */
+    while (*lx->p && *lx->p != '\n')
+        lx->p++;
+    r->family_mask = 0xF;
+    for (int i = 0; i < r->nm; i++) {
+        if (r->m[i].key == MK_FAMILY && !r->m[i].negated && !(r->m[i].family_mask & 8))
+            r->family_mask &= r->m[i].family_mask;
+        if (r->m[i].key == MK_FAMILY && !r->m[i].negated && (r->m[i].family_mask & 8))
+            r->family_mask &= 0xF;
+    }
+    for (int i = 0; i < r->na; i++) {
+        if (r->a[i].kind == A_APP || r->a[i].kind == A_CATEGORY)
+            r->classifier = true;
+        else
+            r->contributes = true;
+    }
+    struct buf d = BUF_INIT;
+    if (r->has_caller) {
+        buf_puts(&d, "[ ");
+        matcher_desc(&d, &r->caller);
+        buf_puts(&d, " ] | ");
+    }
+    for (int i = 0; i < r->nm; i++) {
+        if (i)
+            buf_putc(&d, ' ');
+        matcher_desc(&d, &r->m[i]);
+    }
+    if (r->has_callee) {
+        buf_puts(&d, " | [ ");
+        matcher_desc(&d, &r->callee);
+        buf_puts(&d, " ]");
+    }
+    r->desc = buf_steal(&d);
+    if (!r->desc) {
+        errmsg_set(lx->err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void genh_free(struct genh *g)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < g->n; i++)
+        free_rule(&g->rules[i]);
+    free(g->rules);
+    free(g);
+}
+
+int genh_parse(const char *text, struct genh **out, char *err)
+{
+    *out = NULL;
+    struct genh *g = calloc(1, sizeof *g);
+    if (!g) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    struct lexer lx = {text ? text : "", 1, err};
+    while (*lx.p) {
+        skip_ws(&lx);
+        if (*lx.p == '\r')
+            lx.p++;
+        if (*lx.p == '\n') {
+            lx.p++;
+            lx.line++;
+            continue;
+        }
+        if (!*lx.p)
+            break;
+        if (*lx.p == '#') {
+            while (*lx.p && *lx.p != '\n')
+                lx.p++;
+            continue;
+        }
+        if (g->n == g->cap) {
+            int cap = g->cap ? g->cap * 2 : 16;
+            struct erule *nr = realloc(g->rules, (size_t)cap * sizeof *nr);
+            if (!nr) {
+                errmsg_set(err, "out of memory");
+                genh_free(g);
+                return -1;
+            }
+            g->rules = nr;
+            g->cap = cap;
+        }
+        if (parse_rule(&lx, &g->rules[g->n]) < 0) {
+            free_rule(&g->rules[g->n]);
+            genh_free(g);
+            return -1;
+        }
+        g->n++;
+    }
+    *out = g;
+    return 0;
+}
+
+/* ---------------- matching ---------------- */
+
+struct mctx {
+    const struct event *e;
+    const struct ev_stacktrace *st;
+    const struct ev_exception *exc;
+    const int *family;           /* per frame */
+};
+
+static const char *frame_function(const struct ev_frame *f)
+{
+    return f->function && *f->function ? f->function : "<unknown>";
+}
+
+static bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx)
+{
+    const struct ev_frame *f = &c->st->frames[idx];
+    bool rv = false;
+    switch (m->key) {
+    case MK_FAMILY:
+        rv = (m->family_mask & 8) || (m->family_mask & (1 << c->family[idx]));
+        break;
+    case MK_PATH: {
+        const char *p = f->abs_path ? f->abs_path : f->filename;
+        rv = p && gglob_path_match(m->pattern, p);
+        break;
+    }
+    case MK_PACKAGE:
+        rv = f->package && gglob_path_match(m->pattern, f->package);
+        break;
+    case MK_MODULE:
+        rv = f->module && gglob_match(m->pattern, f->module, 0);
+        break;
+    case MK_FUNCTION:
+        rv = gglob_match(m->pattern, frame_function(f), 0);
+        break;
+    case MK_CATEGORY:
+        rv = f->category && gglob_match(m->pattern, f->category, 0);
+        break;
+    case MK_APP:
+        rv = f->in_app >= 0 && m->app == f->in_app;
+        break;
+    case MK_TYPE:
+        rv = gglob_match(m->pattern, c->exc && c->exc->type ? c->exc->type : "<unknown>", 0);
+        break;
+    case MK_VALUE:
+        rv = gglob_match(m->pattern, c->exc && c->exc->value ? c->exc->value : "<unknown>", 0);
+        break;
+    case MK_MECHANISM:
+        rv = gglob_match(m->pattern,
+                         c->exc && c->exc->mech.type ? c->exc->mech.type : "<unknown>", 0);
+        break;
+    }
+    return m->negated ? !rv : rv;
+}
+
+static bool rule_matches(const struct erule *r, const struct mctx *c, size_t idx)
+{
+    if (!(r->family_mask & (1 << c->family[idx])))
+        return false;
+    for (int i = 0; i < r->nm; i++)
+        if (!match_one(&r->m[i], c, idx))
+            return false;
+    if (r->has_caller && !(idx > 0 && match_one(&r->caller, c, idx - 1)))
+        return false;
+    if (r->has_callee && !(idx + 1 < c->st->n && match_one(&r->callee, c, idx + 1)))
+        return false;
+    return true;
+}
+
+static void range_of(const struct eaction *a, size_t idx, size_t n, size_t *lo, size_t *hi)
+{
+    if (a->range == R_UP) {
+        *lo = idx + 1;
+        *hi = n;
+    } else if (a->range == R_DOWN) {
+        *lo = 0;
+        *hi = idx;
+    } else {
+        *lo = idx;
+        *hi = idx + 1;
+    }
+}
+
+#define FAMILY_STACK 256
+
+void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
+                   struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a)
+{
+    (void)a;
+    int fam_stack[FAMILY_STACK];
+    int *fam = st->n <= FAMILY_STACK ? fam_stack : malloc(st->n * sizeof *fam);
+    if (!fam)
+        return;
+    for (size_t i = 0; i < st->n; i++)
+        fam[i] = event_platform_family(event_frame_platform(e, &st->frames[i]));
+    struct mctx c = {e, st, exc, fam};
+    for (int s = 0; s < n_sets; s++) {
+        const struct genh *g = sets[s];
+        if (!g)
+            continue;
+        for (int ri = 0; ri < g->n; ri++) {
+            const struct erule *r = &g->rules[ri];
+            if (!r->classifier)
+                continue;
+            for (size_t idx = 0; idx < st->n; idx++) {
+                if (!rule_matches(r, &c, idx))
+                    continue;
+                for (int ai = 0; ai < r->na; ai++) {
+                    const struct eaction *ac = &r->a[ai];
+                    if (ac->kind == A_CATEGORY) {
+                        st->frames[idx].category = ac->sval;
+                    } else if (ac->kind == A_APP) {
+                        size_t lo, hi;
+                        range_of(ac, idx, st->n, &lo, &hi);
+                        for (size_t k = lo; k < hi; k++) {
+                            struct ev_frame *f = &st->frames[k];
+                            if (f->in_app != (signed char)ac->flag) {
+                                f->in_app = (signed char)ac->flag;
+                                f->app_rule = 1;
+                                f->app_rule_text = r->desc;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if (fam != fam_stack)
+        free(fam);
+}
+
+void genh_contribute(const struct genh *const *sets, int n_sets, const struct event *e,
+                     const struct ev_stacktrace *st, const struct ev_exception *exc,
+                     bool *contributes, const char **hints, struct genh_stack_state *state,
+                     struct garena *a)
+{
+    memset(state, 0, sizeof *state);
+    int fam_stack[FAMILY_STACK];
+    int *fam = st->n <= FAMILY_STACK ? fam_stack : malloc(st->n * sizeof *fam);
+    if (!fam)
+        return;
+    for (size_t i = 0; i < st->n; i++)
+        fam[i] = event_platform_family(event_frame_platform(e, &st->frames[i]));
+    struct mctx c = {e, st, exc, fam};
+    for (int s = 0; s < n_sets; s++) {
+        const struct genh *g = sets[s];
+        if (!g)
+            continue;
+        for (int ri = 0; ri < g->n; ri++) {
+            const struct erule *r = &g->rules[ri];
+            if (!r->contributes)
+                continue;
+            for (size_t idx = 0; idx < st->n; idx++) {
+                if (!rule_matches(r, &c, idx))
+                    continue;
+                for (int ai = 0; ai < r->na; ai++) {
+                    const struct eaction *ac = &r->a[ai];
+                    if (ac->kind == A_GROUP) {
+                        size_t lo, hi;
+                        range_of(ac, idx, st->n, &lo, &hi);
+                        for (size_t k = lo; k < hi; k++) {
+                            if (contributes[k] != (bool)ac->flag) {
+                                contributes[k] = ac->flag;
+                                hints[k] = garena_printf(a, "%s by stack trace rule (%s)",
+                                                         ac->flag ? "un-ignored" : "ignored",
+                                                         r->desc);
+                            }
+                        }
+                    } else if (ac->kind == A_MAX_FRAMES) {
+                        state->max_frames = ac->ival;
+                        state->max_frames_rule = r->desc;
+                    } else if (ac->kind == A_MIN_FRAMES) {
+                        state->min_frames = ac->ival;
+                        state->min_frames_rule = r->desc;
+                    }
+                }
+            }
+        }
+    }
+    if (state->max_frames > 0) {
+        int seen = 0;
+        for (size_t k = st->n; k-- > 0;) {
+            if (!contributes[k])
+                continue;
+            if (++seen <= state->max_frames)
+                continue;
+            contributes[k] = false;
+            hints[k] = garena_printf(a, "ignored because only %d %s considered by stack trace rule (%s)",
+                                     state->max_frames,
+                                     state->max_frames == 1 ? "frame is" : "frames are",
+                                     state->max_frames_rule);
+        }
+    }
+    if (fam != fam_stack)
+        free(fam);
+}
+
+/* ---------------- built-in rules ---------------- */
+
+extern const char grouping_builtin_enhancements[];
+
+static struct genh *builtin;
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
+static void parse_builtin(void)
+{
+    char err[ERRMSG_SIZE];
+    if (genh_parse(grouping_builtin_enhancements, &builtin, err) < 0)
+        builtin = NULL;
+}
+
+const struct genh *genh_builtin(void)
+{
+    pthread_once(&builtin_once, parse_builtin);
+    return builtin;
+}

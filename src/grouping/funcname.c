@@ -1,0 +1,411 @@
+/* Function name trimming as Sentry does before grouping: native (C, C++, ObjC, Swift, Rust)
+ * signatures are reduced to the bare function name; C# drops its argument list.
+ *
+ * Native steps: strip; leave ObjC "[...]" alone; chop trailing "const"/"&"; normalise compiler
+ * lambda names to "lambda"; drop argument lists "(...)" (keeping "(anonymous namespace)");
+ * collapse template/generic arguments to "<T>" (a leading Rust "<Foo as Bar>" keeps "Foo"); split
+ * into whitespace tokens outside brackets and keep the function token (the one before a Swift
+ * "->", else the last); strip a Rust "::h<16 hex>" hash and a Windows "@N" decoration. */
+#include "grouping/internal.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* Placeholders for sequences that would confuse bracket balancing. */
+#define PH_LT    '\x01' /* '<' of operator< / operator<< */
+#define PH_CALL  '\x02' /* "()" of operator() */
+#define PH_ARROW '\x03' /* "->" of " -> " */
+#define PH_ANON  '\x04' /* "`anonymous namespace'" */
+
+static void put(struct buf *b, const char *s, size_t n) { buf_append(b, s, n); }
+
+static bool is_ws(char c) { return isspace((unsigned char)c) != 0; }
+
+/* Replace every occurrence of `from` in s by `to` into out. */
+static void replace_all(const char *s, const char *from, const char *to, struct buf *out)
+{
+    size_t fl = strlen(from);
+    const char *p;
+    while ((p = strstr(s, from))) {
+        put(out, s, (size_t)(p - s));
+        buf_puts(out, to);
+        s = p + fl;
+    }
+    buf_puts(out, s);
+}
+
+static void swap_buf(struct buf *a, struct buf *b)
+{
+    struct buf t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Does a lambda name start at s? Returns its length, 0 if none.
+ * gcc "{lambda(...)#N}", msvc "lambda_<32 hex>" (word-bounded), clang "$_N" (word-bounded). */
+static size_t lambda_at(const char *s, const char *start)
+{
+    if (!strncmp(s, "{lambda(", 8)) {
+        const char *p = s + 8;
+        /* non-greedy .*? up to ")#<digits>}" */
+        for (const char *q = p; *q; q++) {
+            if (q[0] == ')' && q[1] == '#' && isdigit((unsigned char)q[2])) {
+                const char *d = q + 2;
+                while (isdigit((unsigned char)*d))
+                    d++;
+                if (*d == '}')
+                    return (size_t)(d + 1 - s);
+            }
+        }
+        return 0;
+    }
+    bool wb = s == start || !(isalnum((unsigned char)s[-1]) || s[-1] == '_');
+    if (wb && !strncmp(s, "lambda_", 7)) {
+        const char *p = s + 7;
+        int n = 0;
+        while (n < 32 && ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'f')))
+            n++;
+        if (n == 32 && !(isalnum((unsigned char)p[32]) || p[32] == '_'))
+            return 7 + 32;
+    }
+    if (s[0] == '$' && s[1] == '_' && isdigit((unsigned char)s[2])) {
+        const char *d = s + 2;
+        while (isdigit((unsigned char)*d))
+            d++;
+        if (!(isalnum((unsigned char)*d) || *d == '_'))
+            return (size_t)(d - s);
+    }
+    return 0;
+}
+
+static void normalize_lambdas(const char *s, struct buf *out)
+{
+    for (const char *p = s; *p;) {
+        size_t n = lambda_at(p, s);
+        if (n) {
+            buf_puts(out, "lambda");
+            p += n;
+        } else {
+            put(out, p++, 1);
+        }
+    }
+}
+
+/* MSVC inline anonymous namespaces "?A0x<8 hex>::" -> placeholder + "::". */
+static void normalize_anon(const char *s, struct buf *out)
+{
+    for (const char *p = s; *p;) {
+        if (!strncmp(p, "?A0x", 4)) {
+            int n = 0;
+            while (n < 8 && ((p[4 + n] >= '0' && p[4 + n] <= '9') || (p[4 + n] >= 'a' && p[4 + n] <= 'f')))
+                n++;
+            if (n == 8 && p[12] == ':' && p[13] == ':') {
+                buf_putc(out, PH_ANON);
+                buf_puts(out, "::");
+                p += 14;
+                continue;
+            }
+        }
+        put(out, p++, 1);
+    }
+}
+
+/* Remove top-level (...) groups; "(anonymous namespace)" and "(operator)" are kept. */
+static void strip_args(const char *s, size_t n, struct buf *out)
+{
+    int depth = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '(') {
+            if (depth == 0)
+                start = i;
+            depth++;
+        } else if (c == ')') {
+            depth--;
+            if (depth == 0) {
+                const char *v = s + start + 1;
+                size_t vl = i - start - 1;
+                while (vl && is_ws(*v))
+                    v++, vl--;
+                while (vl && is_ws(v[vl - 1]))
+                    vl--;
+                if ((vl == 19 && !strncmp(v, "anonymous namespace", 19)) ||
+                    (vl == 8 && !strncmp(v, "operator", 8))) {
+                    buf_putc(out, '(');
+                    put(out, v, vl);
+                    buf_putc(out, ')');
+                }
+            }
+        } else if (depth == 0) {
+            put(out, &s[i], 1);
+        }
+    }
+}
+
+static void strip_generics(const char *s, size_t n, struct buf *out, int level);
+
+/* process_generics(value, start) of one top-level <...> group. */
+static void generic_group(const char *v, size_t vl, size_t start, struct buf *out, int level)
+{
+    struct buf tmp = BUF_INIT;
+    put(&tmp, v, vl);
+    const char *val = tmp.data ? tmp.data : "";
+    if ((vl == 6 && !strncmp(val, "lambda", 6)) || lambda_at(val, val)) {
+        buf_putc(out, '<');
+        put(out, v, vl);
+        buf_putc(out, '>');
+    } else if (start > 0) {
+        buf_puts(out, "<T>");
+    } else {
+        /* Rust: "<Foo as Bar>::baz" keeps Foo; a blanket "X as " prefix is dropped first */
+        const char *p = val;
+        size_t pl = vl;
+        if (pl >= 5 && p[0] >= 'A' && p[0] <= 'Z' && !strncmp(p + 1, " as ", 4))
+            p += 5, pl -= 5;
+        struct buf inner = BUF_INIT;
+        if (level < 32)
+            strip_generics(p, pl, &inner, level + 1);
+        const char *iv = inner.data ? inner.data : "";
+        const char *as = strstr(iv, " as ");
+        put(out, iv, as ? (size_t)(as - iv) : inner.len);
+        buf_free(&inner);
+    }
+    buf_free(&tmp);
+}
+
+static void strip_generics(const char *s, size_t n, struct buf *out, int level)
+{
+    if (!memchr(s, '<', n)) {
+        put(out, s, n);
+        return;
+    }
+    int depth = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '<') {
+            if (depth == 0)
+                start = i;
+            depth++;
+        } else if (c == '>') {
+            depth--;
+            if (depth == 0)
+                generic_group(s + start + 1, i - start - 1, start, out, level);
+        } else if (depth == 0) {
+            put(out, &s[i], 1);
+        }
+    }
+}
+
+/* Python split_func_tokens: whitespace-separated tokens outside of (), {}, [], <> pairs. */
+struct tokens {
+    size_t n;
+    size_t off[64], len[64];
+    struct buf text;   /* tokens stored back to back */
+};
+
+static void tok_push(struct tokens *t, struct buf *cur)
+{
+    if (t->n < 64) {
+        t->off[t->n] = t->text.len;
+        t->len[t->n] = cur->len;
+        if (cur->len)
+            put(&t->text, cur->data, cur->len);
+        t->n++;
+    } else if (t->n == 64) { /* keep the last token current when there are too many */
+        t->off[63] = t->text.len;
+        t->len[63] = cur->len;
+        if (cur->len)
+            put(&t->text, cur->data, cur->len);
+    }
+    cur->len = 0;
+}
+
+static void split_tokens(const char *s, size_t n, struct tokens *t)
+{
+    char stack[256];
+    int sp = 0;
+    size_t end = 0;
+    struct buf cur = BUF_INIT;
+    bool have = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        char close = c == '(' ? ')' : c == '{' ? '}' : c == '[' ? ']' : c == '<' ? '>' : 0;
+        if (close) {
+            if (sp < (int)sizeof stack)
+                stack[sp] = close;
+            sp++;
+        } else if (sp && c == (sp <= (int)sizeof stack ? stack[sp - 1] : 0)) {
+            sp--;
+            if (!sp) {
+                put(&cur, s + end, i + 1 - end);
+                have = true;
+                end = i + 1;
+            }
+        } else if (!sp) {
+            if (is_ws(c)) {
+                if (have)
+                    tok_push(t, &cur);
+                have = false;
+            } else {
+                put(&cur, s + end, i + 1 - end);
+                have = true;
+            }
+            end = i + 1;
+        }
+    }
+    if (have)
+        tok_push(t, &cur);
+    buf_free(&cur);
+}
+
+static const char *trim_native(struct garena *a, const char *function)
+{
+    if (!strcmp(function, "<redacted>") || !strcmp(function, "<unknown>"))
+        return function;
+    const char *s = function;
+    size_t n = strlen(s);
+    while (n && is_ws(*s))
+        s++, n--;
+    while (n && is_ws(s[n - 1]))
+        n--;
+    if (n && (s[0] == '[' || (n > 1 && (s[0] == '+' || s[0] == '-') && s[1] == '[')))
+        return garena_strndup(a, s, n);
+    /* chop C++ trailers: "const" (word) or '&' at the end */
+    for (;;) {
+        if (n && s[n - 1] == '&') {
+            n--;
+        } else if (n >= 5 && !strncmp(s + n - 5, "const", 5) &&
+                   (n == 5 || !(isalnum((unsigned char)s[n - 6]) || s[n - 6] == '_'))) {
+            n -= 5;
+        } else {
+            break;
+        }
+        while (n && is_ws(s[n - 1]))
+            n--;
+    }
+    struct buf x = BUF_INIT, y = BUF_INIT;
+    put(&x, s, n);
+    if (!x.data)
+        buf_reserve(&x, 0);
+    replace_all(x.data, "operator<<", "operator\x01\x01", &y);
+    swap_buf(&x, &y), y.len = 0;
+    replace_all(x.data, "operator<", "operator\x01", &y);
+    swap_buf(&x, &y), y.len = 0;
+    replace_all(x.data, "operator()", "operator\x02", &y);
+    swap_buf(&x, &y), y.len = 0;
+    replace_all(x.data, " -> ", " \x03 ", &y);
+    swap_buf(&x, &y), y.len = 0;
+    replace_all(x.data, "`anonymous namespace'", "\x04", &y);
+    swap_buf(&x, &y), y.len = 0;
+    normalize_lambdas(x.data, &y);
+    swap_buf(&x, &y), y.len = 0;
+    buf_reserve(&x, 0);
+    normalize_anon(x.data, &y);
+    swap_buf(&x, &y), y.len = 0;
+    buf_reserve(&x, 0);
+    strip_args(x.data, x.len, &y);
+    swap_buf(&x, &y), y.len = 0;
+    buf_reserve(&x, 0);
+    strip_generics(x.data, x.len, &y, 0);
+    swap_buf(&x, &y), y.len = 0;
+    buf_reserve(&x, 0);
+
+    struct tokens t = {0};
+    split_tokens(x.data, x.len, &t);
+    const char *result = NULL;
+    size_t rlen = 0;
+    struct buf tok = BUF_INIT;
+    if (t.n > 1 && t.len[t.n - 1] == 3 && !memcmp(t.text.data + t.off[t.n - 1], "<T>", 3)) {
+        /* MSVC "operator< <T>": glue the generic back onto the name */
+        t.n--;
+        put(&tok, t.text.data + t.off[t.n - 1], t.len[t.n - 1]);
+        buf_puts(&tok, " <T>");
+    } else if (t.n) {
+        size_t pick = t.n - 1;
+        for (size_t i = 0; i < t.n; i++)
+            if (t.len[i] == 1 && t.text.data[t.off[i]] == PH_ARROW) {
+                pick = i == 0 ? t.n - 1 : i - 1;
+                break;
+            }
+        put(&tok, t.text.data + t.off[pick], t.len[pick]);
+    }
+    if (tok.len) {
+        /* restore placeholders */
+        for (size_t i = 0; i < tok.len; i++) {
+            char c = tok.data[i];
+            if (c == PH_LT)
+                buf_putc(&y, '<');
+            else if (c == PH_CALL)
+                buf_puts(&y, "()");
+            else if (c == PH_ARROW)
+                buf_puts(&y, "->");
+            else if (c == PH_ANON)
+                buf_puts(&y, "`anonymous namespace'");
+            else
+                buf_putc(&y, c);
+        }
+        result = y.data;
+        rlen = y.len;
+    } else {
+        result = function;
+        rlen = strlen(function);
+    }
+    /* Rust hash "::h" + 16 [a-z0-9] at the end */
+    if (rlen >= 19 && !strncmp(result + rlen - 19, "::h", 3)) {
+        bool ok = true;
+        for (size_t i = rlen - 16; i < rlen; i++)
+            if (!((result[i] >= 'a' && result[i] <= 'z') || (result[i] >= '0' && result[i] <= '9')))
+                ok = false;
+        if (ok)
+            rlen -= 19;
+    }
+    /* Windows decoration ^@?(.*?)@[0-9]+$ */
+    const char *r = result;
+    {
+        size_t k = rlen;
+        while (k && isdigit((unsigned char)r[k - 1]))
+            k--;
+        if (k < rlen && k > 0 && r[k - 1] == '@') {
+            /* the non-greedy group stops at the first "@digits$" suffix: find the earliest '@'
+             * after which only digits follow */
+            size_t at = k - 1;
+            for (size_t i = (r[0] == '@') ? 1 : 0; i < at; i++) {
+                if (r[i] == '@') {
+                    size_t j = i + 1;
+                    while (j < rlen && isdigit((unsigned char)r[j]))
+                        j++;
+                    if (j == rlen && j > i + 1) {
+                        at = i;
+                        break;
+                    }
+                }
+            }
+            size_t from = r[0] == '@' ? 1 : 0;
+            if (at >= from) {
+                r += from;
+                rlen = at - from;
+            }
+        }
+    }
+    const char *out = garena_strndup(a, r, rlen);
+    buf_free(&x);
+    buf_free(&y);
+    buf_free(&tok);
+    buf_free(&t.text);
+    return out ? out : function;
+}
+
+const char *gfunc_trim(struct garena *a, const char *func, const char *platform)
+{
+    if (!func)
+        return NULL;
+    if (platform && !strcmp(platform, "csharp")) {
+        const char *p = strstr(func, " (");
+        return p ? garena_strndup(a, func, (size_t)(p - func)) : func;
+    }
+    if (event_platform_family(platform) == EVENT_FAMILY_NATIVE)
+        return trim_native(a, func);
+    return func;
+}

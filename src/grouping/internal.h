@@ -1,0 +1,162 @@
+/* Private to src/grouping/: shared declarations between the module's files. Not a public header:
+ * nothing outside src/grouping/ includes it (the public interface is grouping.h). */
+#ifndef FAULTLINE_GROUPING_INTERNAL_H
+#define FAULTLINE_GROUPING_INTERNAL_H
+
+#include "event/event.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- arena: every allocation of one grouping run, freed at once ---- */
+struct garena {
+    struct garena_chunk *head;
+    char first[8192];           /* the first chunk lives inside the arena itself */
+    size_t first_used;
+};
+void  garena_init(struct garena *a);
+void *garena_alloc(struct garena *a, size_t n);          /* zeroed; NULL on OOM */
+char *garena_strndup(struct garena *a, const char *s, size_t n);
+char *garena_strdup(struct garena *a, const char *s);
+char *garena_printf(struct garena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void  garena_free(struct garena *a);
+
+/* ---- glob (Sentry's glob_match semantics) ---- */
+enum { GGLOB_DOUBLESTAR = 1, GGLOB_ICASE = 2, GGLOB_PATH = 4 };
+/* Full match of value against pattern. DOUBLESTAR: '*' stops at '/', '**' crosses it.
+ * ICASE: ASCII case-insensitive. PATH: '\\' in the value counts as '/'. */
+bool gglob_match(const char *pattern, const char *value, int flags);
+/* Path-like match: lowercased, DOUBLESTAR|PATH, also tried with a leading "/". */
+bool gglob_path_match(const char *pattern_lower, const char *value);
+
+/* ---- message parameterisation (Sentry's pattern list) ---- */
+/* Trim to the first two non-empty lines (adding "..." when trimmed) and replace variable parts
+ * with <email>, <url>, <int>, ... Returns 0, or -1 on OOM / regex failure. */
+int gparam_normalize(const char *msg, struct buf *out);
+/* Same, parameterisation only (no line trimming). */
+int gparam_parameterize(const char *msg, size_t len, struct buf *out);
+
+/* Byte length of the whitespace character at p (Python's str.isspace), 0 if none. */
+size_t gparam_space_len(const char *p);
+
+/* ---- function names ---- */
+/* Sentry's trim_function_name: native signatures, C# argument lists; else unchanged.
+ * Returns func itself or an arena copy. */
+const char *gfunc_trim(struct garena *a, const char *func, const char *platform);
+
+/* ---- stack trace rules (enhancements) ---- */
+struct genh;
+int  genh_parse(const char *text, struct genh **out, char *err);
+void genh_free(struct genh *r);
+const struct genh *genh_builtin(void);      /* Sentry-compatible defaults, parsed once */
+/* Per-stack-trace state produced by the contributes pass. */
+struct genh_stack_state {
+    int max_frames;              /* 0 = unlimited */
+    const char *max_frames_rule; /* description of the rule that set it */
+    int min_frames;
+    const char *min_frames_rule;
+};
+/* Classifier pass: in_app (+app/-app) and category= over the frames of one stack trace, for the
+ * rule sets in order (built-in first, then project). */
+void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
+                   struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a);
+/* Contributes pass (+group/-group, max-frames, min-frames) for one variant: contributes[] and
+ * hints[] are per frame, in/out. */
+void genh_contribute(const struct genh *const *sets, int n_sets, const struct event *e,
+                     const struct ev_stacktrace *st, const struct ev_exception *exc,
+                     bool *contributes, const char **hints, struct genh_stack_state *state,
+                     struct garena *a);
+
+/* ---- fingerprint rules ---- */
+struct gfprules;
+int  gfp_parse(const char *text, struct gfprules **out, char *err);
+void gfp_free(struct gfprules *r);
+const struct gfprules *gfp_builtin(void);
+struct gfp_match {
+    const char *rule_text;       /* arena copy of the matching rule's text */
+    bool is_builtin;
+    const char *fingerprint[EVENT_MAX_FINGERPRINT];
+    size_t n;
+    const char *title;           /* title= attribute or NULL */
+};
+/* First matching rule of rules (custom) then built-in; returns true when one matched. */
+bool gfp_apply(const struct gfprules *custom, const struct event *e, struct gfp_match *m,
+               struct garena *a);
+
+/* Resolve "{{ var }}" fingerprint entries against the event (Sentry's legacy handling: unknown
+ * variables stay as written). Returns the entry itself, "{{ default }}" or a value. */
+const char *gfp_resolve_var(const char *entry, const struct event *e, struct garena *a);
+bool gfp_is_default_var(const char *entry);
+
+/* JSON string escaping helper (shared by the info and CLI writers). */
+void gjson_str(struct buf *b, const char *s);
+
+/* ---- grouping components (Sentry's component tree) ---- */
+struct gcomp {
+    const char *id;              /* "frame", "module", "exception", ... */
+    const char *hint;            /* why it (does not) contribute, or NULL */
+    bool contributes;
+    bool leafy;                  /* values are strings (else child components) */
+    signed char in_app;          /* frames: 0/1; others -1 */
+    int n;
+    union {
+        struct gcomp **kids;
+        const char **leaves;
+    } v;
+    /* frame tallies of stacktrace/exception/chain components */
+    int fc_app_contrib, fc_app_non, fc_sys_contrib, fc_sys_non;
+};
+struct gcomp *gcomp_new(struct garena *a, const char *id);
+struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value);
+/* values: kids are copied; contributes = any kid contributes (Sentry derives it at creation). */
+struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n);
+void gcomp_set(struct gcomp *c, bool contributes, const char *hint);   /* hint NULL keeps old */
+/* Hash of the contributing leaf values (MD5, no separators); false when it does not contribute. */
+bool gcomp_hash(const struct gcomp *c, char out[33]);
+/* MD5 over a list of values, then optional component values in place of "{{ default }}". */
+void gcomp_hash_values(const char *const *values, size_t n, const struct gcomp *dflt, char out[33]);
+void gcomp_json(struct buf *b, const struct gcomp *c);
+/* Sentry's description: longest path of contributing major component names. */
+void gcomp_description(const struct gcomp *c, struct buf *out);
+/* Structural key (ids, hints, flags, values) for de-duplicating exceptions. */
+void gcomp_key(struct buf *b, const struct gcomp *c);
+/* First contributing stacktrace below c (recursive, through contributing components only). */
+bool gcomp_has_contributing_stacktrace(const struct gcomp *c);
+
+/* ---- one grouping run ---- */
+#define GRUN_MAX_VARIANTS 8
+struct gvariant {
+    const char *name;            /* app, system, default, custom_fingerprint, fallback, ... */
+    const char *type;            /* component, salted-component, custom-fingerprint, ... */
+    struct gcomp *comp;          /* component variants */
+    bool contributes;
+    bool has_hash;
+    char hash[33];
+    const char *const *values;   /* fingerprint values (custom / salted) */
+    size_t n_values;
+    const char *const *client_values;
+    size_t n_client_values;
+    const char *matched_rule;
+};
+struct grun {
+    struct garena arena;
+    struct event ev;
+    const struct genh *sets[2];
+    int n_sets;
+    const struct gfprules *fprules;
+    struct gvariant variants[GRUN_MAX_VARIANTS];
+    int n_variants;
+    const char *title_override;
+    bool has_main_exception_id;
+    long long main_exception_id;
+};
+/* Parse, normalise and compute every variant. sets/fprules: project rules (may be NULL).
+ * Returns 0 or -1 (err filled). Always call grun_end. */
+int  grun_run(struct grun *g, const json_t *event, const struct genh *project_rules,
+              const struct gfprules *fprules, char *err);
+void grun_end(struct grun *g);
+/* Variant whose component tree feeds canonical texts: app when it has a hash, else system. */
+const struct gvariant *grun_find(const struct grun *g, const char *name);
+
+#endif

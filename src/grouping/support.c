@@ -1,0 +1,265 @@
+/* Small helpers of the grouping module: the per-run arena, glob matching, JSON string escaping. */
+#include "grouping/internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------- arena ---------------- */
+
+struct garena_chunk {
+    struct garena_chunk *next;
+    size_t used, cap;
+    _Alignas(16) char data[];
+};
+
+void garena_init(struct garena *a)
+{
+    a->head = NULL;
+    a->first_used = 0;
+}
+
+void *garena_alloc(struct garena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n == 0)
+        n = 16;
+    if (sizeof a->first - a->first_used >= n) {
+        void *p = a->first + a->first_used;
+        a->first_used += n;
+        memset(p, 0, n);
+        return p;
+    }
+    struct garena_chunk *c = a->head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 32768 ? n : 32768;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *garena_strndup(struct garena *a, const char *s, size_t n)
+{
+    char *p = garena_alloc(a, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+char *garena_strdup(struct garena *a, const char *s)
+{
+    return garena_strndup(a, s, strlen(s));
+}
+
+char *garena_printf(struct garena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    if ((size_t)n < sizeof tmp)
+        return garena_strndup(a, tmp, (size_t)n);
+    char *p = garena_alloc(a, (size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void garena_free(struct garena *a)
+{
+    struct garena_chunk *c = a->head;
+    while (c) {
+        struct garena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = NULL;
+    a->first_used = 0;
+}
+
+/* ---------------- glob ---------------- */
+
+static int fold(int c, int flags)
+{
+    if ((flags & GGLOB_ICASE) && c >= 'A' && c <= 'Z')
+        return c - 'A' + 'a';
+    return c;
+}
+
+static int vchar(const char *v, int flags)
+{
+    int c = (unsigned char)*v;
+    if ((flags & GGLOB_PATH) && c == '\\')
+        c = '/';
+    return fold(c, flags);
+}
+
+/* Match a character class starting after '['; *end receives the position after ']'.
+ * Returns 1 match, 0 no match, -1 malformed (then '[' is a literal). */
+static int class_match(const char *p, int c, int flags, const char **end)
+{
+    bool neg = false, hit = false;
+    if (*p == '!' || *p == '^') {
+        neg = true;
+        p++;
+    }
+    const char *start = p;
+    while (*p && (*p != ']' || p == start)) {
+        int lo = fold((unsigned char)*p, flags), hi = lo;
+        if (*p == '\\' && p[1]) {
+            p++;
+            lo = hi = fold((unsigned char)*p, flags);
+        }
+        if (p[1] == '-' && p[2] && p[2] != ']') {
+            hi = fold((unsigned char)p[2], flags);
+            p += 2;
+        }
+        if (c >= lo && c <= hi)
+            hit = true;
+        p++;
+    }
+    if (*p != ']')
+        return -1;
+    *end = p + 1;
+    return hit != neg;
+}
+
+static bool glob_rec(const char *p, const char *v, int flags, long *budget)
+{
+    while (*p) {
+        if (--*budget < 0)
+            return false;
+        if (*p == '*') {
+            bool dbl = p[1] == '*';
+            bool cross = dbl || !(flags & GGLOB_DOUBLESTAR);
+            p += dbl ? 2 : 1;
+            while (*p == '*' && cross) /* more stars add nothing */
+                p++;
+            if (!*p) {
+                if (cross)
+                    return true;
+                for (; *v; v++)
+                    if (vchar(v, flags) == '/')
+                        return false;
+                return true;
+            }
+            for (;;) {
+                if (glob_rec(p, v, flags, budget))
+                    return true;
+                if (!*v || (!cross && vchar(v, flags) == '/') || *budget < 0)
+                    return false;
+                v++;
+            }
+        }
+        if (!*v)
+            return false;
+        int c = vchar(v, flags);
+        if (*p == '?') {
+            if ((flags & GGLOB_DOUBLESTAR) && c == '/')
+                return false;
+            p++;
+            v++;
+            continue;
+        }
+        if (*p == '[') {
+            const char *end;
+            int r = class_match(p + 1, c, flags, &end);
+            if (r >= 0) {
+                if (!r)
+                    return false;
+                p = end;
+                v++;
+                continue;
+            }
+        }
+        int pc;
+        if (*p == '\\' && p[1]) {
+            p++;
+            pc = fold((unsigned char)*p, flags);
+        } else {
+            pc = fold((unsigned char)*p, flags);
+            if ((flags & GGLOB_PATH) && pc == '\\')
+                pc = '/';
+        }
+        if (pc != c)
+            return false;
+        p++;
+        v++;
+    }
+    return *v == '\0';
+}
+
+bool gglob_match(const char *pattern, const char *value, int flags)
+{
+    long budget = 200000; /* hostile patterns cannot burn unbounded time */
+    return glob_rec(pattern, value ? value : "", flags, &budget);
+}
+
+bool gglob_path_match(const char *pattern_lower, const char *value)
+{
+    if (!value)
+        return false;
+    char stack[512];
+    size_t n = strlen(value);
+    char *low = n + 2 <= sizeof stack ? stack : malloc(n + 2);
+    if (!low)
+        return false;
+    low[0] = '/';
+    for (size_t i = 0; i <= n; i++)
+        low[i + 1] = (char)tolower((unsigned char)value[i]);
+    int flags = GGLOB_DOUBLESTAR | GGLOB_PATH;
+    bool ok = gglob_match(pattern_lower, low + 1, flags);
+    if (!ok && low[1] != '/')
+        ok = gglob_match(pattern_lower, low, flags);
+    if (low != stack)
+        free(low);
+    return ok;
+}
+
+/* ---------------- JSON strings ---------------- */
+
+void gjson_str(struct buf *b, const char *s)
+{
+    if (!s) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        switch (c) {
+        case '"': buf_puts(b, "\\\""); break;
+        case '\\': buf_puts(b, "\\\\"); break;
+        case '\n': buf_puts(b, "\\n"); break;
+        case '\r': buf_puts(b, "\\r"); break;
+        case '\t': buf_puts(b, "\\t"); break;
+        default: buf_printf(b, "\\u%04x", c); break;
+        }
+    }
+    buf_append(b, run, (size_t)(s - run));
+    buf_putc(b, '"');
+}
