@@ -9,7 +9,7 @@ BUILD   ?= build
 PKGS    := libmicrohttpd jansson libzstd libbrotlidec libbrotlienc sqlite3 libpcre2-8 libcrypto zlib openblas
 OPT     ?= -O2
 CFLAGS  ?=
-CFLAGS  += -std=gnu17 $(OPT) -g -Wall -Wextra -Isrc -MMD -MP \
+override CFLAGS += -std=gnu17 $(OPT) -g -Wall -Wextra -Isrc -MMD -MP \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpq -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
