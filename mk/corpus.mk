@@ -40,3 +40,10 @@ corpus-check:
 	$(CORPUS_PY) tools/convert_defects4j.py --selfcheck
 	$(CORPUS_PY) tools/convert_socorro.py --selfcheck
 	$(CORPUS_PY) $(CORPUS_DIR)/check_corpus.py --selfcheck
+	$(CORPUS_PY) $(CORPUS_DIR)/python/build_python.py --selfcheck
+	@if command -v ruby >/dev/null; then $(CORPUS_PY) $(CORPUS_DIR)/ruby/build_ruby.py --selfcheck; \
+	else echo "build_ruby selfcheck: skipped (no ruby)"; fi
+	@if command -v gofmt >/dev/null; then $(CORPUS_PY) $(CORPUS_DIR)/go/build_go.py --selfcheck; \
+	else echo "build_go selfcheck: skipped (no go)"; fi
+	@if [ -d $(CORPUS_DIR)/work/node/node_modules/@babel/parser ]; then $(CORPUS_PY) $(CORPUS_DIR)/node/build_node.py --selfcheck; \
+	else echo "build_node selfcheck: skipped (needs npm ci: run make corpus)"; fi

@@ -104,6 +104,12 @@ def stats(recs):
             "root_exception_types": collections.Counter(r["root_exception_type"] for r in rs).most_common(12),
             "mutant_kinds": collections.Counter(r["mutant_kind"] for r in rs).most_common(),
         }
+        paths = collections.defaultdict(set)
+        for r in rs:
+            paths[r["group"]].add(tuple(fr.get("function") for fr in frames(r["event"])))
+        out[lang]["groups_with_several_stacks"] = sum(1 for v in paths.values() if len(v) > 1)
+        out[lang]["events_without_in_app_frame"] = sum(
+            1 for r in rs if not any(fr.get("in_app") for fr in frames(r["event"])))
         funcs = collections.defaultdict(set)
         for r in rs:
             funcs[(r["language"], r["mutated_function"])].add(r["group"])
@@ -112,13 +118,13 @@ def stats(recs):
 
 
 def md_table(st):
-    rows = ["| language | libraries | events | groups | singletons | events/group mean (median, max) | release-2 groups | chained events | same-function mutant sets |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| language | libraries | events | groups | singletons | events/group mean (median, max) | release-2 groups | chained events | same-function mutant sets | groups with several stacks | events without in-app frame |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for lang, s in st.items():
-        rows.append("| %s | %d | %d | %d | %d | %.1f (%s, %d) | %d | %d | %d |" % (
+        rows.append("| %s | %d | %d | %d | %d | %.1f (%s, %d) | %d | %d | %d | %d | %d |" % (
             lang, s["libraries"], s["events"], s["groups"], s["singletons"], s["events_per_group_mean"],
             s["events_per_group_median"], s["max_group"], s["groups_with_release2"], s["chained_events"],
-            s["functions_with_2plus_mutants"]))
+            s["functions_with_2plus_mutants"], s["groups_with_several_stacks"], s["events_without_in_app_frame"]))
     return "\n".join(rows)
 
 

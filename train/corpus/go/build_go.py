@@ -372,5 +372,56 @@ def main():
         build_lib(lib, args, random.Random("%d/%s" % (args.seed, lib)))
 
 
+SELFCHECK_SRC = """package demo
+
+import "strings"
+
+// Parse counts the bytes of the comma-separated items.
+func Parse(text string, strict bool, opts *Options) int {
+	items := strings.Split(text, ",")
+	total := 0
+	for _, item := range items {
+		total += len(item)
+	}
+	return total
+}
+
+type Options struct{ N int }
+
+func (o *Options) Size() int {
+	n := o.N
+	return n
+}
+"""
+
+
+def selfcheck():
+    """Mutant insertion and the release-2 refactor on a small source, checked with gofmt -e."""
+    import tempfile
+    assert parse_params("a, b string, c *T, _ int, f func(x, y int) error") == [
+        ("a", "string"), ("b", "string"), ("c", "*T"), ("f", "func(x, y int) error")]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.go")
+        open(path, "w").write(SELFCHECK_SRC)
+        funcs, _ = functions(path)
+        assert [(f["name"], f["start"], f["end"]) for f in funcs] == [("Parse", 6, 13), ("Size", 17, 20)], funcs
+        for seed in range(6):
+            muts = make_mutants("demo", path, set(range(1, 21)), random.Random(seed), 6)
+            assert muts
+            for m in muts:
+                src, off = apply(SELFCHECK_SRC, m)
+                rsrc, k, renamed = refactor(SELFCHECK_SRC, m, random.Random(seed))
+                src2, off2 = apply(rsrc, m, shift=k)
+                for s in (src, src2):
+                    r = subprocess.run(["gofmt", "-e", "-l"], input=s, capture_output=True, text=True)
+                    assert r.returncode == 0, (r.stderr, s)
+                assert (IMPORT in src) == m["import"]
+                assert renamed and renamed[1] in src2, (renamed, src2)
+    print("build_go selfcheck: 1 passed, 0 failed")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--selfcheck"]:
+        selfcheck()
+    else:
+        main()

@@ -296,5 +296,49 @@ def main():
         build_lib(lib, args, random.Random("%d/%s" % (args.seed, lib)))
 
 
+SELFCHECK_SRC = """'use strict';
+// demo module
+function parse(text, opts) {
+  const items = text.split(',');
+  let total = 0;
+  for (const item of items) {
+    total += item.length;
+  }
+  return opts.scale * total;
+}
+module.exports = { parse };
+"""
+
+
+def selfcheck():
+    """jsmut.js analysis, mutant insertion and the release-2 refactor, checked with `node --check`."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.js")
+        open(path, "w").write(SELFCHECK_SRC)
+        funcs = analyze(path)
+        assert [(f["name"], f["startLine"], f["endLine"], f["params"]) for f in funcs] == [
+            ("parse", 3, 10, ["text", "opts"])], funcs
+        assert funcs[0]["objParams"] == ["text", "opts"] and sorted(funcs[0]["locals"]) == ["item", "items", "total"]
+        for seed in range(5):
+            open(path, "w").write(SELFCHECK_SRC)
+            muts = make_mutants("demo", path, analyze(path), random.Random(seed), 5)
+            assert muts
+            for m in muts:
+                open(path, "w").write(apply(SELFCHECK_SRC, m["at"], m["code"]))
+                assert syntax_ok(path), open(path).read()
+                open(path, "w").write(SELFCHECK_SRC)
+                r = subprocess.run(["node", os.path.join(HERE, "jsmut.js"), "refactor", path, str(m["start"]),
+                                    str(m["end"]), str(seed + 1)], env=node_env(), capture_output=True, text=True)
+                res = json.loads(r.stdout)
+                out = apply(res["src"], m["at"] + res["shift"], m["code"])
+                open(path, "w").write(out)
+                assert syntax_ok(path) and res["renamed"] and res["renamed"][1] in out, out
+    print("build_node selfcheck: 1 passed, 0 failed")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--selfcheck"]:
+        selfcheck()
+    else:
+        main()

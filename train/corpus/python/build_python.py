@@ -17,6 +17,7 @@ Output: work/py/out/<lib>.jsonl, one record per kept event (assembled later by a
 """
 import argparse
 import ast
+import re
 import io
 import json
 import os
@@ -463,7 +464,11 @@ def main():
     ap.add_argument("--max-events", type=int, default=30)
     ap.add_argument("--release2", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--selfcheck", action="store_true")
     args = ap.parse_args()
+    if args.selfcheck:
+        selfcheck()
+        return
     setup()
     counter = [0]
     for lib in args.libs:
@@ -472,6 +477,52 @@ def main():
             log("  %s: already built (%s)" % (lib, out))
             continue
         build_lib(lib, args, random.Random("%d/%s" % (args.seed, lib)), counter)
+
+
+
+SELFCHECK_SRC = '''import os
+
+
+class ParseError(Exception):
+    pass
+
+
+def parse(text, strict=False):
+    """Parse text."""
+    items = text.split(",")
+    total = 0
+    for item in items:
+        total += len(item)
+    return total
+'''
+
+
+def selfcheck():
+    """Mutant insertion and the release-2 refactor on a small source (no SDK, no subprocess)."""
+    import tempfile
+    rng = random.Random(4)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.py")
+        with open(path, "w") as f:
+            f.write(SELFCHECK_SRC)
+        prof = {8: {"jobs": ["a#0", "b#1", "c#2"], "callers": ["x.py:1:caller"]}}
+        muts = make_mutants("demo", "m.py", path, prof, rng, 10)
+        assert muts and all(m["func"] == "parse" for m in muts), muts
+        for m in muts:
+            src = apply_mutant(SELFCHECK_SRC, m)
+            compile(src, "m.py", "exec")
+            assert len(src.splitlines()) == len(SELFCHECK_SRC.splitlines()) + len(m["code"])
+            res = refactor(SELFCHECK_SRC, m, random.Random(2))
+            assert res, m
+            src2, m2 = res
+            assert m2["first"] > m["first"] and m2["at"] - m["at"] == m2["first"] - m["first"]
+            out = apply_mutant(src2, m2)
+            compile(out, "m.py", "exec")
+            old, new = m2["renamed"]
+            assert old in ("items", "total", "item") and new in out and not re.search(r"\b%s\b" % old, out.split("def parse")[1])
+        _, funcs, customs = func_index(path)
+        assert customs == ["ParseError"] and funcs[8]["params"] == ["text", "strict"]
+    print("build_python selfcheck: 1 passed, 0 failed")
 
 
 if __name__ == "__main__":

@@ -315,7 +315,7 @@ def build_lib(lib, args, rng):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("libs", nargs="*", default=sorted(LIBS))
-    ap.add_argument("--per-lib", type=int, default=30)
+    ap.add_argument("--per-lib", type=int, default=45)
     ap.add_argument("--max-events", type=int, default=30)
     ap.add_argument("--release2", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=13)
@@ -329,5 +329,43 @@ def main():
         build_lib(lib, args, random.Random("%d/%s" % (args.seed, lib)))
 
 
+SELFCHECK_SRC = """module Demo
+  class Parser
+    def parse(text, strict: false)
+      items = text.split(",")
+      total = 0
+      items.each { |item| total += item.length }
+      total
+    end
+  end
+end
+"""
+
+
+def selfcheck():
+    """Mutant insertion and the release-2 refactor on a small source, checked with `ruby -c`."""
+    import tempfile
+    assert params_of(DEF_RE.match("    def parse(text, strict: false, *rest, &blk)")) == ["text", "strict"]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.rb")
+        for seed in range(5):
+            muts = make_mutants("demo", path, [("parse", 3, 8)], random.Random(seed), 5) if open(path, "w").write(SELFCHECK_SRC) else []
+            assert muts and all(m["func"] == "parse" for m in muts), muts
+            for m in muts:
+                for src in (apply(SELFCHECK_SRC, m["at"], m["code"]),):
+                    open(path, "w").write(src)
+                    assert syntax_ok(path), src
+                src2, k, renamed = refactor(SELFCHECK_SRC, m, random.Random(seed))
+                out = apply(src2, m["at"] + k, m["code"])
+                open(path, "w").write(out)
+                assert syntax_ok(path), out
+                assert renamed and renamed[0] in ("items", "total") and renamed[1] in out
+                assert out.split("\n")[m["at"] + k - 1] == m["code"][0]
+    print("build_ruby selfcheck: 1 passed, 0 failed")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--selfcheck"]:
+        selfcheck()
+    else:
+        main()
