@@ -15,8 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 
 
-def run(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+def run(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -42,8 +42,11 @@ def main():
            "models": []}
     for m in models:
         c = run([bench, "--model", m, "--threads", threads, "--min-seconds", min_s])
+        # PyTorch's matmuls go through the same Debian OpenBLAS: give it the kernel set the C run used
+        env = dict(os.environ, OPENBLAS_CORETYPE=c["blas_core"], OMP_NUM_THREADS=threads)
         t = run(["/usr/bin/python3", "bench/embed/bench_torch.py", "--model", m, "--threads", threads,
-                 "--min-seconds", min_s])
+                 "--min-seconds", min_s], env)
+        t["openblas_coretype"] = c["blas_core"]
         ratios = []
         for rc in c["results"]:
             rt = next((r for r in t["results"] if r["tokens"] == rc["tokens"]), None)

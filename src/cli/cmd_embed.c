@@ -48,7 +48,16 @@ static int emit(struct embed_model *m, char **texts, int n, int with_ids)
     for (int i = 0; i < n; i++) {
         int nt = embed_tokenize(m, texts[i], ids, maxt, err);
         json_t *o = json_object(), *vec = json_array();
-        json_object_set_new(o, "text", json_stringn_nocheck(texts[i], strlen(texts[i])));
+        json_t *js = json_stringn(texts[i], strlen(texts[i]));
+        if (!js) {                  /* not valid UTF-8: echo it with '?' for the non-ASCII bytes */
+            char *c = strdup(texts[i]);
+            for (char *p = c; p && *p; p++)
+                if ((unsigned char)*p >= 0x80)
+                    *p = '?';
+            js = json_string(c ? c : "");
+            free(c);
+        }
+        json_object_set_new(o, "text", js);
         json_object_set_new(o, "tokens", json_integer(nt));
         if (with_ids) {
             json_t *a = json_array();
