@@ -121,12 +121,21 @@ int embed_bert_load(struct embed_model *m, char *err)
         L->field = embed_weight(m, nm, rows, cols, opt, err);                  \
         if (!L->field && (!(opt) || err[0]))                                   \
             return -1;
-        W(q_w, "attn_q.weight", D, D, 0);
-        W(q_b, "attn_q.bias", 0, D, 0);
-        W(k_w, "attn_k.weight", D, D, 0);
-        W(k_b, "attn_k.bias", 0, D, 0);
-        W(v_w, "attn_v.weight", D, D, 0);
-        W(v_b, "attn_v.bias", 0, D, 0);
+        /* Q, K and V fused into one [3D, D] matrix: one GEMM instead of three */
+        float *qkv = embed_owned(m, (size_t)3 * D * D + 3 * (size_t)D, err);
+        if (!qkv)
+            return -1;
+        static const char *const qkv_names[] = {"attn_q", "attn_k", "attn_v"};
+        for (int j = 0; j < 3; j++) {
+            snprintf(nm, sizeof nm, "blk.%d.%s.weight", l, qkv_names[j]);
+            if (embed_weight_into(m, nm, D, D, qkv + (size_t)j * D * D, err))
+                return -1;
+            snprintf(nm, sizeof nm, "blk.%d.%s.bias", l, qkv_names[j]);
+            if (embed_weight_into(m, nm, 0, D, qkv + (size_t)3 * D * D + (size_t)j * D, err))
+                return -1;
+        }
+        L->qkv_w = qkv;
+        L->qkv_b = qkv + (size_t)3 * D * D;
         W(o_w, "attn_output.weight", D, D, 0);
         W(o_b, "attn_output.bias", 0, D, 0);
         W(o_norm_w, "attn_output_norm.weight", 0, D, 0);
@@ -172,11 +181,11 @@ int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const in
             nmax = off[s + 1] - off[s];
     size_t r1 = rows ? (size_t)rows : 1;
     float *x = calloc(r1 * D, sizeof *x), *h = malloc(r1 * D * sizeof *h);
-    float *q = malloc(r1 * D * sizeof *q), *k = malloc(r1 * D * sizeof *k), *v = malloc(r1 * D * sizeof *v);
+    float *qkv = malloc(r1 * 3 * D * sizeof *qkv);
     float *att = malloc(r1 * D * sizeof *att), *u = malloc(r1 * 2 * F * sizeof *u);
     float *g = malloc(r1 * F * sizeof *g), *S = malloc((size_t)nmax * nmax * sizeof *S);
     int rc = -1;
-    if (!x || !h || !q || !k || !v || !att || !u || !g || !S) {
+    if (!x || !h || !qkv || !att || !u || !g || !S) {
         errmsg_set(err, "out of memory (%d tokens)", rows);
         goto done;
     }
@@ -197,14 +206,12 @@ int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const in
     embed_layer_norm(x, rows, D, m->embd_norm_w, m->embd_norm_b, m->eps, x);
     for (int l = 0; l < m->n_layer; l++) {
         const struct bert_layer *L = &m->blayers[l];
-        embed_linear(x, rows, D, L->q_w, L->q_b, D, q, 0);
-        embed_linear(x, rows, D, L->k_w, L->k_b, D, k, 0);
-        embed_linear(x, rows, D, L->v_w, L->v_b, D, v, 0);
+        embed_linear(x, rows, D, L->qkv_w, L->qkv_b, 3 * D, qkv, 0);
         if (L->q_norm_w)
-            embed_layer_norm(q, rows, D, L->q_norm_w, L->q_norm_b, m->eps, q);
+            embed_layer_norm_ld(qkv, rows, D, 3 * D, L->q_norm_w, L->q_norm_b, m->eps);
         if (L->k_norm_w)
-            embed_layer_norm(k, rows, D, L->k_norm_w, L->k_norm_b, m->eps, k);
-        embed_attention(q, k, v, D, off, n, D, m->heads, m->alibi, att, S);
+            embed_layer_norm_ld(qkv + D, rows, D, 3 * D, L->k_norm_w, L->k_norm_b, m->eps);
+        embed_attention(qkv, qkv + D, qkv + 2 * D, 3 * D, off, n, D, m->heads, m->alibi, att, S);
         memcpy(h, x, (size_t)rows * D * sizeof *h);
         embed_linear(att, rows, D, L->o_w, L->o_b, D, h, 1);                 /* h = a Wo + bo + x */
         embed_layer_norm(h, rows, D, L->o_norm_w, L->o_norm_b, m->eps, h);
@@ -246,9 +253,7 @@ int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const in
 done:
     free(x);
     free(h);
-    free(q);
-    free(k);
-    free(v);
+    free(qkv);
     free(att);
     free(u);
     free(g);

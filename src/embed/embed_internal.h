@@ -99,6 +99,8 @@ void embed_blas_init(void);   /* applies FAULTLINE_EMBED_THREADS once */
 /* Y[r, out] = X[r, in] W^T + b (accumulate: Y += ...). W is [out, in]; b may be NULL. */
 void  embed_linear(const float *X, int r, int in, const float *W, const float *b, int out, float *Y, int accumulate);
 void  embed_layer_norm(const float *X, int r, int d, const float *w, const float *b, float eps, float *Y);
+/* In place on r rows of width d that lie ld floats apart. */
+void  embed_layer_norm_ld(float *X, int r, int d, int ld, const float *w, const float *b, float eps);
 float embed_gelu(float x);               /* erf GELU (polynomial erf, |error| <= 1.5e-7) */
 void  embed_gelu_inplace(float *x, size_t n);
 void  embed_geglu(const float *u, int rows, int ff, float *out);  /* out = GELU(u[:, :ff]) * u[:, ff:] */
@@ -115,7 +117,7 @@ enum { POOL_MEAN = 1, POOL_CLS = 2 };
 
 /* BERT / JinaBERT-v2 layer (post-LN). Tensor names follow llama.cpp's GGUF convention. */
 struct bert_layer {
-    const float *q_w, *q_b, *k_w, *k_b, *v_w, *v_b;   /* [d, d] */
+    const float *qkv_w, *qkv_b;                        /* attn_q | attn_k | attn_v fused: [3d, d], [3d] */
     const float *q_norm_w, *q_norm_b, *k_norm_w, *k_norm_b;   /* JinaBERT qk-post-norm, or NULL */
     const float *o_w, *o_b, *o_norm_w, *o_norm_b;
     const float *norm2_w, *norm2_b;                    /* JinaBERT second residual LN, or NULL */
@@ -166,6 +168,9 @@ struct embed_model {
 /* f32 view of a weight [rows, cols] (rows 0: a vector of cols); NULL + err if absent or the wrong
  * shape. optional: absent is not an error (NULL, err untouched). */
 const float *embed_weight(struct embed_model *m, const char *name, int rows, int cols, int optional, char *err);
+/* Copies (widening f16) a [rows, cols] weight into dst; 0 or -1 with err. */
+int embed_weight_into(struct embed_model *m, const char *name, int rows, int cols, float *dst, char *err);
+float *embed_owned(struct embed_model *m, size_t n, char *err);   /* a buffer freed with the model */
 int embed_bert_load(struct embed_model *m, char *err);
 int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n, float *out,
                        char *err);

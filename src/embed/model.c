@@ -164,6 +164,36 @@ static int load_use_lite(struct embed_model *m, char *err)
     return 0;
 }
 
+int embed_weight_into(struct embed_model *m, const char *name, int rows, int cols, float *dst, char *err)
+{
+    const struct gguf_tensor *t = embed_gguf_tensor(m->g, name);
+    uint64_t r = rows > 0 ? (uint64_t)rows : 1;
+    if (!t || t->ne[0] != (uint64_t)cols || t->ne[1] != r || t->ne[2] != 1 || t->ne[3] != 1 ||
+        (int)t->ndim > (rows > 0 ? 2 : 1)) {
+        errmsg_set(err, "tensor %s is missing or not [%d, %d]", name, rows > 0 ? rows : 1, cols);
+        return -1;
+    }
+    if (t->type == GGML_T_F32)
+        memcpy(dst, t->data, t->nelem * sizeof *dst);
+    else
+        embed_f16_row(t->data, dst, t->nelem);
+    return 0;
+}
+
+float *embed_owned(struct embed_model *m, size_t n, char *err)
+{
+    float **owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof *owned);
+    float *p = owned ? malloc(n * sizeof *p) : NULL;
+    if (owned)
+        m->owned = owned;
+    if (!p) {
+        errmsg_set(err, "out of memory");
+        return NULL;
+    }
+    m->owned[m->n_owned++] = p;
+    return p;
+}
+
 int embed_model_load(const char *path, struct embed_model **out, char *err)
 {
     *out = NULL;

@@ -77,6 +77,12 @@ static inline float erf_poly(float x)
     return x < 0 ? -y : y;
 }
 
+void embed_layer_norm_ld(float *X, int r, int d, int ld, const float *w, const float *b, float eps)
+{
+    for (int i = 0; i < r; i++)
+        embed_layer_norm(X + (size_t)i * ld, 1, d, w, b, eps, X + (size_t)i * ld);
+}
+
 float embed_gelu(float x)
 {
     return 0.5f * x * (1.0f + erf_poly(x * 0.70710678118654752f));
