@@ -1,6 +1,7 @@
 /* faultline eval: measure grouping quality on a labelled dataset (see docs/evaluation.md). */
 #include "cli/cli.h"
 #include "eval/eval.h"
+#include "grouping/grouping.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,6 +30,7 @@ static const char usage_text[] =
     "  --json              print JSON on stdout instead of tables\n"
     "  --assignments OUT   write one JSON line per event: line, label, issue, reason, distance\n"
     "  --model FILE        encoder model (GGUF) for embedding/hybrid (env FAULTLINE_MODEL)\n"
+    "  --text VARIANT      canonical text for the encoder: crash-first (default) or seer\n"
     "  --max-line-bytes N  skip longer dataset lines as bad (default 16 MiB)\n";
 
 struct progress {
@@ -122,6 +124,7 @@ static void report_bad(const char *strategy, const struct eval_bad_lines *bad, j
 struct options {
     const char *dataset, *strategy, *assignments, *model, *plot;
     double      threshold;
+    int         text_variant;
     int         sweep, json;
     size_t      max_line;
     double      thresholds[MAX_SWEEP];
@@ -229,7 +232,7 @@ static int write_plot(const char *path, const struct eval_curve *curves, size_t 
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    const char *threshold = NULL, *range = "0:0.3:0.02", *max_line = NULL, *v;
+    const char *threshold = NULL, *range = "0:0.3:0.02", *max_line = NULL, *text = NULL, *v;
     for (int i = 1; i < argc; i++) {
         int r;
         size_t k;
@@ -238,9 +241,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             return 1;
         }
         const char **slot[] = {&o->strategy, &threshold, &range, &o->plot, &o->assignments,
-                               &o->model, &max_line};
+                               &o->model, &max_line, &text};
         static const char *const names[] = {"--strategy", "--threshold", "--sweep-range", "--plot",
-                                            "--assignments", "--model", "--max-line-bytes"};
+                                            "--assignments", "--model", "--max-line-bytes",
+                                            "--text"};
         for (r = 0, k = 0; k < sizeof names / sizeof names[0] && r == 0; k++)
             if ((r = cli_take_value(argc, argv, &i, names[k], &v)) > 0)
                 *slot[k] = v;
@@ -293,6 +297,14 @@ static int parse_args(int argc, char **argv, struct options *o)
                         "no --sweep\n");
         return -1;
     }
+    if (text && strcmp(text, "seer") == 0)
+        o->text_variant = GROUPING_TEXT_SEER;
+    else if (text && strcmp(text, "crash-first") == 0)
+        o->text_variant = GROUPING_TEXT_CRASH_FIRST;
+    else if (text) {
+        fprintf(stderr, "faultline eval: --text is seer or crash-first\n");
+        return -1;
+    }
     double ml;
     if (max_line) {
         if (parse_double(max_line, 1, 1e12, &ml) < 0) {
@@ -306,7 +318,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 int cmd_eval(int argc, char **argv)
 {
-    struct options o = {.strategy = "all", .plot = "eval-sweep.svg", .threshold = -1};
+    struct options o = {.strategy = "all", .plot = "eval-sweep.svg", .threshold = -1,
+                        .text_variant = GROUPING_TEXT_CRASH_FIRST};
     int pr = parse_args(argc, argv, &o);
     if (pr != 0)
         return pr > 0 ? 0 : 2;
@@ -331,7 +344,7 @@ int cmd_eval(int argc, char **argv)
     for (size_t i = 0; i < n_names; i++) {
         char err[ERRMSG_SIZE];
         struct eval_pipeline p;
-        struct eval_pipeline_options po = {o.threshold, o.model};
+        struct eval_pipeline_options po = {o.threshold, o.model, o.text_variant};
         int rc = eval_pipeline_open(&p, names[i], &po, err);
         if (rc == EVAL_ENOTAVAIL) {
             fprintf(stderr, "faultline eval: %s\n", err);

@@ -125,6 +125,7 @@ struct eval_assignment {
 struct eval_pipeline_options {
     double      threshold;      /* group threshold (cosine distance); < 0: the strategy's default */
     const char *model_path;     /* encoder GGUF for embedding strategies; NULL: the default model */
+    int         text_variant;   /* GROUPING_TEXT_* variant of the canonical text (0: Seer's) */
 };
 
 /* One strategy over its own fresh in-memory store. The hash strategy is the server's digest
@@ -193,6 +194,12 @@ struct eval_curve {
 };
 /* Precision/recall plot (pairwise solid, BCubed dashed), one colour per curve, as SVG text. */
 int eval_plot_svg(struct buf *out, const struct eval_curve *curves, size_t n_curves, char *err);
+
+/* ---- used inside this module ------------------------------------------------------------------- */
+
+/* Opens the embedding (hybrid = 0) or hybrid (hybrid = 1) strategy (src/eval/similar.c). */
+int eval_similarity_open(struct eval_pipeline *p, int hybrid,
+                         const struct eval_pipeline_options *opt, char *err);
 
 /* ---- small string -> int64 hash map used inside this module ----------------------------------- */
 

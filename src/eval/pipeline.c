@@ -2,8 +2,8 @@
  *
  * hash       the server's digest (src/grouping/digest.c: Sentry-style fingerprints, the hash ->
  *            issue rule) over a private in-memory store (store_open(":memory:")), one project.
- * embedding  needs the encoder (src/embed) and the index (src/ann): not in this build yet.
- * hybrid     hash first, embedding on a hash miss: not in this build yet.
+ * embedding  every event through the similarity step (src/eval/similar.c).
+ * hybrid     hash first, the similarity step on a hash miss (src/eval/similar.c).
  *
  * The interface (struct eval_pipeline in eval.h) is what the replay sees; a new strategy is one
  * more open function here. */
@@ -161,16 +161,18 @@ int eval_strategy_has_threshold(const char *strategy)
 int eval_pipeline_open(struct eval_pipeline *p, const char *strategy,
                        const struct eval_pipeline_options *opt, char *err)
 {
-    (void)opt;
     memset(p, 0, sizeof *p);
     if (strcmp(strategy, "hash") == 0) {
         p->strategy = "hash";
         return hash_open(p, err);
     }
-    if (eval_strategy_has_threshold(strategy) == 1) {
-        errmsg_set(err, "strategy %s not available in this build (it needs the encoder and the "
-                        "nearest-neighbour index)", strategy);
-        return EVAL_ENOTAVAIL;
+    if (strcmp(strategy, "embedding") == 0 || strcmp(strategy, "hybrid") == 0) {
+        int hybrid = strategy[0] == 'h';
+        p->strategy = hybrid ? "hybrid" : "embedding";
+        int rc = eval_similarity_open(p, hybrid, opt, err);
+        if (rc < 0)
+            memset(p, 0, sizeof *p);
+        return rc;
     }
     errmsg_set(err, "unknown strategy '%s' (hash, embedding, hybrid)", strategy);
     return -1;

@@ -216,7 +216,7 @@ static void test_hash_pipeline(void **state)
     (void)state;
     struct eval_pipeline p;
     char err[ERRMSG_SIZE];
-    struct eval_pipeline_options po = {-1, NULL};
+    struct eval_pipeline_options po = {-1, NULL, 0};
     assert_int_equal(eval_pipeline_open(&p, "hash", &po, err), 0);
     assert_string_equal(p.strategy, "hash");
     assert_true(p.threshold < 0);
@@ -256,12 +256,96 @@ static void test_hash_pipeline(void **state)
     assert_int_equal(eval_strategy_has_threshold("nope"), -1);
 }
 
+
+/* The similarity step with the shipped model: one bug reached through two callers (two hashes)
+ * joins by similarity under a loose threshold and splits at threshold 0; the unrelated event
+ * stays apart either way, and ranks behind the right issue. Skipped when the model is absent. */
+static const char similar_dataset[] =
+    "{\"group\": \"kv\", \"event\": {\"platform\": \"python\", \"exception\": {\"values\": [{"
+    "\"type\": \"KeyError\", \"value\": \"'sku'\", \"stacktrace\": {\"frames\": ["
+    "{\"module\": \"shop.views\", \"function\": \"checkout\", \"in_app\": true, "
+    "\"context_line\": \"cart.add_item(request.POST)\"},"
+    "{\"module\": \"shop.cart\", \"function\": \"add_item\", \"in_app\": true, "
+    "\"context_line\": \"sku = data['sku']\"}]}}]}}}\n"
+    "{\"group\": \"zero\", \"event\": {\"platform\": \"python\", \"exception\": {\"values\": [{"
+    "\"type\": \"ZeroDivisionError\", \"value\": \"division by zero\", \"stacktrace\": {"
+    "\"frames\": [{\"module\": \"reports.stats\", \"function\": \"average\", \"in_app\": true, "
+    "\"context_line\": \"return sum(values) / len(values)\"}]}}]}}}\n"
+    "{\"group\": \"kv\", \"event\": {\"platform\": \"python\", \"exception\": {\"values\": [{"
+    "\"type\": \"KeyError\", \"value\": \"'sku'\", \"stacktrace\": {\"frames\": ["
+    "{\"module\": \"shop.api\", \"function\": \"quick_buy\", \"in_app\": true, "
+    "\"context_line\": \"cart.add_item(payload)\"},"
+    "{\"module\": \"shop.cart\", \"function\": \"add_item\", \"in_app\": true, "
+    "\"context_line\": \"sku = data['sku']\"}]}}]}}}\n";
+
+static void test_similarity_strategies(void **state)
+{
+    (void)state;
+    if (access("models/use-lite.gguf", R_OK) != 0)
+        skip();
+    char sim_path[] = "/tmp/test_eval_similar.XXXXXX";
+    int fd = mkstemp(sim_path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, similar_dataset, sizeof similar_dataset - 1),
+                     (ssize_t)sizeof similar_dataset - 1);
+    close(fd);
+
+    static const char *const names[] = {"hybrid", "embedding"};
+    for (int s = 0; s < 2; s++) {
+        struct eval_pipeline p;
+        char err[ERRMSG_SIZE];
+        struct eval_pipeline_options po = {0.1, "models/use-lite.gguf", 1};
+        int rc = eval_pipeline_open(&p, names[s], &po, err);
+        if (rc != 0)
+            fail_msg("%s: %s", names[s], err);
+        assert_float_equal(p.threshold, 0.1, EPS);
+
+        /* threshold 0.1: the two KeyErrors join (different hashes, near texts: about 0.025 apart);
+         * the ZeroDivisionError is about 0.28 away */
+        struct eval_set *set = eval_set_new();
+        struct eval_bad_lines bad;
+        char *text = NULL;
+        size_t text_len = 0;
+        FILE *assign = open_memstream(&text, &text_len);
+        struct eval_replay_options ro = {0, assign, NULL, NULL};
+        assert_int_equal(eval_replay(sim_path, &p, set, &ro, &bad, err), 0);
+        fclose(assign);
+        struct eval_scores sc;
+        assert_int_equal(eval_set_scores(set, NULL, &sc, err), 0);
+        assert_int_equal(sc.issues, 2);
+        assert_int_equal(sc.by_similarity, 1);
+        assert_float_equal(sc.pair_f1, 1, EPS);
+        assert_float_equal(sc.rr1, 1, EPS);
+        char *last = strrchr(text, '{');
+        json_t *o = json_loads(last, 0, NULL);
+        assert_non_null(o);
+        assert_string_equal(json_string_value(json_object_get(o, "reason")), "similarity");
+        double d = json_real_value(json_object_get(o, "distance"));
+        assert_true(d > 0 && d <= 0.1);
+        assert_int_equal(json_array_size(json_object_get(o, "candidates")), 2);
+        json_decref(o);
+        free(text);
+        eval_set_free(set);
+
+        /* a sweep: at 0 nothing joins, yet the right issue is still the nearest candidate */
+        const double t[] = {0, 0.1};
+        struct eval_sweep_point pts[2];
+        assert_int_equal(eval_sweep(sim_path, &p, t, 2, NULL, pts, &bad, err), 0);
+        assert_int_equal(pts[0].scores.issues, 3);
+        assert_float_equal(pts[0].scores.rr1, 1, EPS);
+        assert_int_equal(pts[1].scores.issues, 2);
+        eval_pipeline_close(&p);
+    }
+    unlink(sim_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_and_assignments),
         cmocka_unit_test(test_sweep_and_plot),
         cmocka_unit_test(test_hash_pipeline),
+        cmocka_unit_test(test_similarity_strategies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
