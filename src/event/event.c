@@ -148,6 +148,8 @@ static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
     if (json_is_object(data)) {
         const json_t *sm = json_object_get(data, "sourcemap");
         f->has_sourcemap = sm && !json_is_null(sm);
+        /* a category from earlier processing stays unless a rule sets another */
+        f->category = get_nstr(data, "category");
     }
     /* Relay: abs_path defaults to filename; filename defaults to abs_path (its URL path). */
     if (!f->abs_path) {

@@ -515,16 +515,19 @@ static void text_seer(const struct grun *g, struct buf *out)
 
 static void text_crash_first(const struct grun *g, struct buf *out)
 {
+    /* exceptions from the app tree (every exception has an app component); frames from the
+     * system tree (library crash sites count), which lists only exceptions with a stack trace */
     const struct gvariant *sys = grun_find(g, "system"), *app = grun_find(g, "app");
-    const struct gvariant *v = sys && sys->comp ? sys : app;
+    const struct gvariant *v = app && app->comp ? app : sys;
     if (!v || !v->comp)
         return;
-    const struct gcomp *ents[EVENT_MAX_EXCEPTIONS];
+    const struct gcomp *ents[EVENT_MAX_EXCEPTIONS], *sents[EVENT_MAX_EXCEPTIONS];
     int n = entries_of(v->comp, ents, EVENT_MAX_EXCEPTIONS);
+    int ns = sys && sys->comp && v != sys ? entries_of(sys->comp, sents, EVENT_MAX_EXCEPTIONS) : 0;
     if (n > GROUPING_TEXT_MAX_EXCEPTIONS)
         n = GROUPING_TEXT_MAX_EXCEPTIONS;
     struct buf s = BUF_INIT;
-    int frames = 0;
+    int frames = 0, j = 0;
     for (int i = 0; i < n; i++) {
         const struct gcomp *e = ents[i];
         if (!strcmp(e->id, "exception")) {
@@ -534,8 +537,13 @@ static void text_crash_first(const struct grun *g, struct buf *out)
             buf_putc(&s, '\n');
         }
         const struct gcomp *st = stack_of(e);
-        if (!st)
+        if (!st || st->n == 0)
             continue;
+        if (j < ns) {
+            const struct gcomp *sst = stack_of(sents[j++]);
+            if (sst && sst->n == st->n)
+                st = sst;
+        }
         int contrib = 0;
         for (int k = 0; k < st->n; k++)
             contrib += st->v.kids[k]->contributes;

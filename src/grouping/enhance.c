@@ -22,9 +22,9 @@
 #include <string.h>
 
 enum mkey { MK_PATH, MK_MODULE, MK_FUNCTION, MK_PACKAGE, MK_FAMILY, MK_APP, MK_CATEGORY, MK_TYPE,
-            MK_VALUE, MK_MECHANISM };
+            MK_VALUE, MK_MECHANISM, MK_FILENAME };
 static const char *const mkey_name[] = {"path", "module", "function", "package", "family", "app",
-                                        "category", "type", "value", "mechanism"};
+                                        "category", "type", "value", "mechanism", "filename"};
 
 enum akind { A_APP, A_GROUP, A_CATEGORY, A_MAX_FRAMES, A_MIN_FRAMES, A_INVERT };
 enum arange { R_SELF, R_UP, R_DOWN };
@@ -71,6 +71,7 @@ static int canon_key(const char *k, size_t n)
         {"app", MK_APP},           {"category", MK_CATEGORY},     {"type", MK_TYPE},
         {"error.type", MK_TYPE},   {"value", MK_VALUE},           {"error.value", MK_VALUE},
         {"mechanism", MK_MECHANISM}, {"error.mechanism", MK_MECHANISM},
+        {"filename", MK_FILENAME}, {"stack.filename", MK_FILENAME},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strlen(keys[i].name) == n && !strncmp(keys[i].name, k, n))
@@ -174,7 +175,7 @@ static int parse_matcher(struct lexer *lx, struct ematcher *m, bool in_bracket)
         errmsg_set(lx->err, "line %d: matcher '%s' has no value", lx->line, mkey_name[key]);
         return -1;
     }
-    if (key == MK_PATH || key == MK_PACKAGE)
+    if (key == MK_PATH || key == MK_PACKAGE || key == MK_FILENAME)
         for (char *c = m->pattern; *c; c++)
             *c = (char)tolower((unsigned char)*c);
     if (key == MK_FAMILY) {
@@ -459,6 +460,19 @@ static int parse_rule(struct lexer *lx, struct erule *r)
         matcher_desc(&d, &r->callee);
         buf_puts(&d, " ]");
     }
+    for (int i = 0; i < r->na; i++) {
+        const struct eaction *ac = &r->a[i];
+        buf_putc(&d, ' ');
+        if (ac->kind == A_APP || ac->kind == A_GROUP)
+            buf_printf(&d, "%s%c%s", ac->range == R_UP ? "^" : ac->range == R_DOWN ? "v" : "",
+                       ac->flag ? '+' : '-', ac->kind == A_APP ? "app" : "group");
+        else if (ac->kind == A_CATEGORY)
+            buf_printf(&d, "category=%s", ac->sval);
+        else if (ac->kind == A_INVERT)
+            buf_printf(&d, "invert-stacktrace=%d", ac->ival);
+        else
+            buf_printf(&d, "%s=%d", ac->kind == A_MAX_FRAMES ? "max-frames" : "min-frames", ac->ival);
+    }
     r->desc = buf_steal(&d);
     if (!r->desc) {
         errmsg_set(lx->err, "out of memory");
@@ -553,6 +567,9 @@ static bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx
     }
     case MK_PACKAGE:
         rv = f->package && gglob_path_match(m->pattern, f->package);
+        break;
+    case MK_FILENAME:
+        rv = f->filename && gglob_path_match(m->pattern, f->filename);
         break;
     case MK_MODULE:
         rv = f->module && gglob_match(m->pattern, f->module, 0);

@@ -1,0 +1,252 @@
+/* Stack trace rules and fingerprint rules: parsing (valid lines, line-precise errors) and effect. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grouping/grouping.h"
+#include "grouping/internal.h"
+
+extern const char grouping_builtin_enhancements[];
+
+static void valid(int kind, const char *text)
+{
+    char err[ERRMSG_SIZE];
+    if (grouping_validate_rules(kind, text, err) != 0)
+        fail_msg("rules rejected: %s\n%s", err, text);
+}
+
+static void invalid(int kind, const char *text, const char *want_in_err)
+{
+    char err[ERRMSG_SIZE];
+    assert_int_not_equal(grouping_validate_rules(kind, text, err), 0);
+    if (!strstr(err, want_in_err))
+        fail_msg("error '%s' lacks '%s'", err, want_in_err);
+}
+
+static void test_enhancement_syntax(void **state)
+{
+    (void)state;
+    int K = GROUPING_RULES_ENHANCEMENTS;
+    valid(K, "");
+    valid(K, "# only a comment\n\n");
+    valid(K, "path:**/vendor/** -app\n");
+    valid(K, "stack.function:foo* +group  # trailing comment\n");
+    valid(K, "family:native,javascript !app:yes -group ^-group v+app\n");
+    valid(K, "function:\"a b\" module:x.* category=db max-frames=3 min-frames=1\n");
+    valid(K, "[ function:caller ] | function:me | [ function:callee ] -group\n");
+    valid(K, "error.type:ValueError error.value:*bad* error.mechanism:generic -app\n");
+    valid(K, "path:x invert-stacktrace=1\r\n");
+    valid(K, grouping_builtin_enhancements);
+    invalid(K, "path:**/vendor/**\n", "line 1: rule has no action");
+    invalid(K, "\n\nfoo:bar -app\n", "line 3: unknown matcher 'foo'");
+    invalid(K, "path:x -app\npath:y +fly\n", "line 2: unknown action");
+    invalid(K, "path:x max-frames=abc\n", "line 1: invalid value 'abc'");
+    invalid(K, "path:x colour=red\n", "unknown variable 'colour'");
+    invalid(K, "-app\n", "line 1: expected matcher");
+    invalid(K, "function:\"unterminated -app\n", "line 1: unterminated");
+    invalid(K, "app:maybe -group\n", "line 1: app: expects yes or no");
+    invalid(K, "[ function:x  -group\n", "line 1: expected ']'");
+}
+
+static void test_fingerprint_syntax(void **state)
+{
+    (void)state;
+    int K = GROUPING_RULES_FINGERPRINT;
+    valid(K, "");
+    valid(K, "error.type:DatabaseUnavailable -> system-down\n");
+    valid(K, "type:\"Some Error\" value:\"*timeout*\" -> timeouts, {{ error.type }}\n");
+    valid(K, "stack.function:foo stack.module:bar.* -> {{ default }}, {{ stack.function }} title=\"Foo: {{ error.value }}\"\n");
+    valid(K, "tags.server_name:\"db-*\" logger:sql level:error message:\"*conn*\" -> db\n");
+    valid(K, "!app:yes family:javascript sdk:sentry.javascript.react release:1.* -> x\n");
+    invalid(K, "error.type:X\n", "line 1: expected '->'");
+    invalid(K, "\nerror.type:X ->\n", "line 2: empty fingerprint");
+    invalid(K, "nope:X -> y\n", "line 1: unknown matcher 'nope'");
+    invalid(K, "-> y\n", "line 1: rule has no matcher");
+    invalid(K, "type:X -> a title=nope\n", "line 1: title= expects a quoted string");
+    char err[ERRMSG_SIZE];
+    assert_int_not_equal(grouping_validate_rules(99, "x", err), 0);
+}
+
+/* MD5 of concatenated values, as the test's independent expectation. */
+static void md5_of(const char *const *vals, size_t n, char out[33])
+{
+    gcomp_hash_values(vals, n, NULL, out);
+}
+
+static json_t *info_for(const char *ev_json, const char *enh, const char *fp)
+{
+    json_error_t je;
+    json_t *ev = json_loads(ev_json, 0, &je);
+    assert_non_null(ev);
+    struct grouping_config cfg = {enh, fp};
+    struct grouping_result r;
+    char err[ERRMSG_SIZE];
+    assert_int_equal(grouping_compute(ev, &cfg, &r, err), 0);
+    json_t *info = json_loads(r.info_json, 0, &je);
+    json_object_set_new(info, "title", json_string(r.title));
+    grouping_result_free(&r);
+    json_decref(ev);
+    return info;
+}
+
+static const char *vhash(json_t *info, const char *variant)
+{
+    return json_string_value(json_object_get(json_object_get(json_object_get(info, "variants"), variant), "hash"));
+}
+
+#define PY_EVENT(frames) \
+    "{\"platform\":\"python\",\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"v\",\"stacktrace\":{\"frames\":[" frames "]}}]}}"
+
+static void test_enhancement_effects(void **state)
+{
+    (void)state;
+    const char *ev = PY_EVENT("{\"module\":\"a\",\"function\":\"f1\",\"in_app\":true},"
+                              "{\"module\":\"b\",\"function\":\"f2\",\"in_app\":true},"
+                              "{\"module\":\"c\",\"function\":\"f3\",\"in_app\":true}");
+    char want[33];
+    json_t *info = info_for(ev, NULL, NULL);
+    const char *all[] = {"a", "f1", "b", "f2", "c", "f3", "E"};
+    md5_of(all, 7, want);
+    assert_string_equal(vhash(info, "app"), want);
+    assert_null(vhash(info, "system")); /* same hash as app: dropped */
+    json_decref(info);
+
+    /* -group on one frame */
+    info = info_for(ev, "function:f2 -group\n", NULL);
+    const char *no2[] = {"a", "f1", "c", "f3", "E"};
+    md5_of(no2, 5, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+
+    /* ^-group: frames above (towards the crash) of the match are ignored */
+    info = info_for(ev, "function:f1 ^-group\n", NULL);
+    const char *only1[] = {"a", "f1", "E"};
+    md5_of(only1, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+
+    /* v-group: frames below */
+    info = info_for(ev, "function:f3 v-group\n", NULL);
+    const char *only3[] = {"c", "f3", "E"};
+    md5_of(only3, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+
+    /* -app on a frame: app hash loses it, system hash keeps everything */
+    info = info_for(ev, "module:b -app\n", NULL);
+    const char *app13[] = {"a", "f1", "c", "f3", "E"};
+    md5_of(app13, 5, want);
+    assert_string_equal(vhash(info, "app"), want);
+    md5_of(all, 7, want);
+    assert_string_equal(vhash(info, "system"), want);
+    json_decref(info);
+
+    /* max-frames keeps the newest contributing frames */
+    info = info_for(ev, "family:other max-frames=1\n", NULL);
+    md5_of(only3, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+
+    /* caller / callee context and category */
+    info = info_for(ev, "function:f2 category=mid\n[ category:mid ] | function:f3 -group\n"
+                        "function:f1 | [ category:mid ] -group\n", NULL);
+    const char *only2[] = {"b", "f2", "E"};
+    md5_of(only2, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+
+    /* invalid project rules are ignored (defaults apply), not fatal */
+    info = info_for(ev, "this is not a rule\n", NULL);
+    md5_of(all, 7, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+}
+
+static void test_builtin_defaults(void **state)
+{
+    (void)state;
+    /* site-packages frames are out of app even when the SDK says otherwise */
+    json_t *info = info_for(PY_EVENT("{\"module\":\"app\",\"function\":\"main\",\"in_app\":true},"
+                                     "{\"module\":\"lib\",\"function\":\"call\",\"abs_path\":"
+                                     "\"/venv/lib/python3.11/site-packages/lib.py\",\"in_app\":true}"),
+                            NULL, NULL);
+    char want[33];
+    const char *app[] = {"app", "main", "E"}, *sys[] = {"app", "main", "lib", "call", "E"};
+    md5_of(app, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    md5_of(sys, 5, want);
+    assert_string_equal(vhash(info, "system"), want);
+    json_decref(info);
+
+    /* node internals never group */
+    info = info_for("{\"platform\":\"node\",\"exception\":{\"values\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":["
+                    "{\"filename\":\"node:internal/process/task_queues\",\"function\":\"processTicksAndRejections\"},"
+                    "{\"filename\":\"/srv/app.js\",\"function\":\"run\",\"in_app\":true}]}}]}}", NULL, NULL);
+    const char *node[] = {"app.js", "run", "E"};
+    md5_of(node, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+}
+
+static void test_fingerprint_rules(void **state)
+{
+    (void)state;
+    const char *ev = "{\"platform\":\"python\",\"logger\":\"db\",\"tags\":{\"server\":\"db-1\"},"
+                     "\"exception\":{\"values\":[{\"type\":\"DatabaseUnavailable\",\"value\":\"conn 12 timeout\","
+                     "\"stacktrace\":{\"frames\":[{\"module\":\"app.db\",\"function\":\"connect\",\"in_app\":true}]}}]}}";
+    char want[33];
+    json_t *info = info_for(ev, NULL, "error.type:Nope -> x\nerror.type:DatabaseUnavailable -> system-down, {{ error.type }}\n");
+    const char *v1[] = {"system-down", "DatabaseUnavailable"};
+    md5_of(v1, 2, want);
+    json_t *cf = json_object_get(json_object_get(info, "variants"), "custom_fingerprint");
+    assert_non_null(cf);
+    assert_string_equal(json_string_value(json_object_get(cf, "hash")), want);
+    assert_non_null(strstr(json_string_value(json_object_get(cf, "matched_rule")), "DatabaseUnavailable"));
+    assert_null(vhash(info, "app"));
+    json_decref(info);
+
+    /* frame matchers, tags, message (matches exception value), title */
+    info = info_for(ev, NULL, "stack.function:connect tags.server:\"db-*\" message:\"*timeout*\" -> db, {{ stack.module }} title=\"DB: {{ logger }}\"\n");
+    const char *v2[] = {"db", "app.db"};
+    md5_of(v2, 2, want);
+    assert_string_equal(vhash(info, "custom_fingerprint"), want);
+    assert_string_equal(json_string_value(json_object_get(info, "title")), "DB: db");
+    json_decref(info);
+
+    /* hybrid: {{ default }} salts the normal hash */
+    info = info_for(ev, NULL, "logger:db -> {{ default }}, extra\n");
+    const char *v3[] = {"app.db", "connect", "DatabaseUnavailable", "extra"};
+    md5_of(v3, 4, want);
+    assert_string_equal(vhash(info, "app"), want);
+    json_decref(info);
+
+    /* negation: no rule matches -> normal grouping */
+    info = info_for(ev, NULL, "!logger:db -> other\n");
+    assert_null(json_object_get(json_object_get(info, "variants"), "custom_fingerprint"));
+    assert_non_null(vhash(info, "app"));
+    json_decref(info);
+
+    /* built-in: JavaScript chunk load errors */
+    info = info_for("{\"platform\":\"javascript\",\"exception\":{\"values\":[{\"type\":\"ChunkLoadError\","
+                    "\"value\":\"Loading chunk 3 failed\"}]}}", NULL, NULL);
+    const char *v4[] = {"chunkloaderror"};
+    md5_of(v4, 1, want);
+    assert_string_equal(vhash(info, "built_in_fingerprint"), want);
+    json_decref(info);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_enhancement_syntax),
+        cmocka_unit_test(test_fingerprint_syntax),
+        cmocka_unit_test(test_enhancement_effects),
+        cmocka_unit_test(test_builtin_defaults),
+        cmocka_unit_test(test_fingerprint_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
