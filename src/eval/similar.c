@@ -16,6 +16,7 @@
 #include "eval/eval.h"
 #include "grouping/grouping.h"
 
+#include <cblas.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ struct sim_state {
     float              *vecs;           /* n_vecs x dim */
     int64_t            *vec_issue;
     size_t              n_vecs, cap_vecs;
+    float              *dots;           /* q . every stored vector */
+    size_t              cap_dots;
     double             *best;           /* per issue: nearest distance of the current search */
     size_t              cap_best;
     uint64_t            pos;            /* replay position of the current event */
@@ -119,12 +122,18 @@ static int search(struct sim_state *st, const float *q, struct eval_assignment *
     }
     for (size_t i = 0; i < n_issues; i++)
         st->best[i] = 3;    /* above any cosine distance */
+    if (st->n_vecs > st->cap_dots) {
+        float *d = realloc(st->dots, st->cap_vecs * sizeof *d);
+        if (!d)
+            return -1;
+        st->dots = d;
+        st->cap_dots = st->cap_vecs;
+    }
+    if (st->n_vecs)     /* every stored vector against q at once */
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)st->n_vecs, st->dim, 1.0f, st->vecs,
+                    st->dim, q, 1, 0.0f, st->dots, 1);
     for (size_t k = 0; k < st->n_vecs; k++) {
-        const float *v = st->vecs + k * (size_t)st->dim;
-        double dot = 0;
-        for (int j = 0; j < st->dim; j++)
-            dot += (double)q[j] * v[j];
-        double d = 1 - dot;
+        double d = 1 - (double)st->dots[k];
         if (d < st->best[st->vec_issue[k]])
             st->best[st->vec_issue[k]] = d;
     }
@@ -230,6 +239,7 @@ static void sim_close(struct eval_pipeline *p)
     free(st->vecs);
     free(st->vec_issue);
     free(st->best);
+    free(st->dots);
     free(st->cache);
     free(st->cache_state);
     buf_free(&st->text);
