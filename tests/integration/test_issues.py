@@ -1,0 +1,70 @@
+"""What the digest worker makes of events: issue title, culprit, level, platform, grouping key."""
+
+import uuid
+
+import harness
+
+
+def _issue(server, project, event):
+    r, eid = project.send_event(event)
+    assert r.status_code == 200, r.text
+    ev = project.wait_event(eid)
+    r = server.api("GET", f"/api/0/issues/{ev['groupID']}/")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_culprit_is_crashing_in_app_frame(server, project):
+    tag = uuid.uuid4().hex[:8]
+    frames = [harness.frame("main", "app/main.py", 3),
+              harness.frame(f"charge_card_{tag}", "app/billing.py", 41),
+              harness.frame("urlopen", "urllib3/connectionpool.py", 700, in_app=False)]
+    issue = _issue(server, project, harness.make_event("ConnectionError", "refused", frames=frames))
+    assert f"charge_card_{tag}" in issue["culprit"], issue["culprit"]
+    assert "urlopen" not in issue["culprit"]
+
+
+def test_level_and_platform_kept(server, project):
+    tag = uuid.uuid4().hex[:8]
+    ev = harness.make_event(f"Warn{tag}", "low disk", level="warning", platform="node")
+    issue = _issue(server, project, ev)
+    assert issue["level"] == "warning" and issue["platform"] == "node"
+    ev = harness.make_event(f"NoLevel{tag}", "no level given")
+    del ev["level"]
+    assert _issue(server, project, ev)["level"] == "error"
+
+
+def test_numbers_in_value_do_not_split_issues(server, project):
+    typ = f"Timeout{uuid.uuid4().hex[:8]}"
+    a = _issue(server, project, harness.make_event(typ, "read timed out after 30 s (attempt 1)"))
+    b = _issue(server, project, harness.make_event(typ, "read timed out after 45 s (attempt 3)"))
+    assert a["id"] == b["id"]
+    assert int(b["count"]) == 2
+
+
+def test_exception_type_splits_issues(server, project):
+    tag = uuid.uuid4().hex[:8]
+    a = _issue(server, project, harness.make_event(f"A{tag}Error", "same value"))
+    b = _issue(server, project, harness.make_event(f"B{tag}Error", "same value"))
+    assert a["id"] != b["id"]
+    assert a["title"].startswith(f"A{tag}Error") and b["title"].startswith(f"B{tag}Error")
+
+
+def test_message_event_title(server, project):
+    msg = f"Disk quota exceeded for tenant {uuid.uuid4().hex[:8]}"
+    ev = {"event_id": harness.new_event_id(), "platform": "python", "message": msg, "level": "info"}
+    r = project.send_store(ev)
+    assert r.status_code == 200, r.text
+    got = project.wait_event(ev["event_id"])
+    issue = server.api("GET", f"/api/0/issues/{got['groupID']}/").json()
+    assert msg in issue["title"]
+    assert issue["level"] == "info"
+
+
+def test_issue_counts_projects_apart(server, project, other_project):
+    """The same error in two projects makes two issues, one per project."""
+    typ = f"Shared{uuid.uuid4().hex[:8]}"
+    a = _issue(server, project, harness.make_event(typ, "x"))
+    b = _issue(server, other_project, harness.make_event(typ, "x"))
+    assert a["id"] != b["id"]
+    assert a["project"]["id"] == project.id and b["project"]["id"] == other_project.id
