@@ -241,10 +241,8 @@ static void free_rule(struct erule *r)
 {
     for (int i = 0; i < r->nm; i++)
         free_matcher(&r->m[i]);
-    if (r->has_caller)
-        free_matcher(&r->caller);
-    if (r->has_callee)
-        free_matcher(&r->callee);
+    free_matcher(&r->caller); /* zeroed when absent */
+    free_matcher(&r->callee);
     for (int i = 0; i < r->na; i++)
         free(r->a[i].sval);
     free(r->m);

@@ -390,7 +390,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
                 }
             }
         } else if (!strcmp(platform, "php")) {
-            if (!strncmp(func, "[Anonymous", 10) || !memcmp(func, "class@anonymous\0", 16))
+            if (!strncmp(func, "[Anonymous", 10) || !strcmp(func, "class@anonymous")) /* "...\\0" in JSON */
                 gcomp_set(function, false, "ignored anonymous function");
             if (!strncmp(func, "class@anonymous", 15)) {
                 const char *p = NULL;
