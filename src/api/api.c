@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "grouping/grouping.h"
+#include "grouping/similarity.h"
 #include "store/store.h"
 #include "util/timefmt.h"
 
@@ -126,6 +127,15 @@ static json_t *project_json(struct api *api, struct store *s, const struct store
     json_object_set_new(j, "fingerprintingRules", json_string(fp ? fp : ""));
     free(enh);
     free(fp);
+    struct similarity_settings set;
+    if (similarity_settings_load(s, p->id, &set, err) == 0) {
+        static const char *const modes[] = {"off", "shadow", "on"};
+        json_object_set_new(j, "similarityMode", json_string(modes[set.mode]));
+        json_object_set_new(j, "similarityGroupThreshold", json_real(set.group_threshold));
+        json_object_set_new(j, "similarityThreshold", json_real(set.similar_threshold));
+        json_object_set_new(j, "similarityModel",
+                            api->cfg.sim ? json_string(similarity_model_name(api->cfg.sim)) : json_null());
+    }
     json_t *counts = store_item_counts(s, p->id, err);
     if (counts)
         json_object_set_new(j, "itemCounts", counts);
@@ -204,6 +214,25 @@ static void update_project(struct api *api, struct store *s, const struct store_
             return;
         }
     }
+    /* Similarity settings: strings or numbers, stored as text. */
+    static const char *const sim_keys[] = {"similarityMode", "similarityGroupThreshold", "similarityThreshold"};
+    char sim_values[3][64];
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(body, sim_keys[i]);
+        sim_values[i][0] = '\0';
+        if (!v)
+            continue;
+        if (json_is_string(v))
+            snprintf(sim_values[i], sizeof sim_values[i], "%s", json_string_value(v));
+        else if (json_is_number(v))
+            snprintf(sim_values[i], sizeof sim_values[i], "%.6g", json_number_value(v));
+        char why[ERRMSG_SIZE];
+        if (!sim_values[i][0] || similarity_validate_option(sim_keys[i], sim_values[i], why) < 0) {
+            send_error(resp, 400, sim_values[i][0] ? why : "similarity settings must be strings or numbers");
+            json_decref(body);
+            return;
+        }
+    }
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         json_t *v = json_object_get(body, fields[i].key);
         if (v && store_project_option_set(s, p->id, fields[i].key, json_string_value(v), err) < 0) {
@@ -212,6 +241,12 @@ static void update_project(struct api *api, struct store *s, const struct store_
             return;
         }
     }
+    for (int i = 0; i < 3; i++)
+        if (sim_values[i][0] && store_project_option_set(s, p->id, sim_keys[i], sim_values[i], err) < 0) {
+            send_error(resp, 500, err);
+            json_decref(body);
+            return;
+        }
     json_decref(body);
     send_json(resp, 200, project_json(api, s, p));
 }
@@ -365,6 +400,173 @@ static void stats(struct api *api, struct api_response *resp)
                         (json_int_t)atomic_load(&st->rate_limited)));
 }
 
+static int parse_id(const char *s, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v <= 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* GET /api/0/issues/<id>/similar/: neighbours within the project's similar threshold. */
+static void similar_issues(struct api *api, struct store *s, int64_t id, struct api_response *resp)
+{
+    char err[ERRMSG_SIZE];
+    json_t *issue = store_issue_get(s, id, err);
+    if (!issue) {
+        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
+        return;
+    }
+    int64_t project_id = atoll(json_string_value(json_object_get(json_object_get(issue, "project"), "id")));
+    json_decref(issue);
+    if (!api->cfg.sim) {
+        send_error(resp, 503, "similarity is not available: no embedding model is loaded");
+        return;
+    }
+    struct similarity_settings set;
+    if (similarity_settings_load(s, project_id, &set, err) < 0) {
+        send_error(resp, 500, err);
+        return;
+    }
+    struct similarity_hit hits[20];
+    int n = similarity_issue_neighbours(api->cfg.sim, s, project_id, id, 20, hits, err);
+    if (n < 0) {
+        send_error(resp, 500, err);
+        return;
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        if (hits[i].distance > set.similar_threshold)
+            break;
+        json_t *other = store_issue_get(s, hits[i].issue_id, err);
+        if (!other || json_equal(json_object_get(other, "status"), json_string("merged"))) {
+            json_decref(other);
+            continue;
+        }
+        json_array_append_new(arr, json_pack("{s:o,s:f,s:f,s:b,s:s}", "issue", other, "distance",
+                                             hits[i].distance, "similarity", 1.0 - hits[i].distance,
+                                             "shouldBeGrouped", hits[i].distance <= set.group_threshold,
+                                             "model", similarity_model_name(api->cfg.sim)));
+    }
+    send_json(resp, 200, arr);
+}
+
+#define MAX_IDS 100
+
+/* Ids from ?id=..&id=.. or the body's "id"/"issues"/"hashes" array. Returns the count or -1. */
+static int collect_ids(const struct api_request *req, json_t *body, const char *body_key, const char **ids,
+                       int cap)
+{
+    int n = req->query_all ? req->query_all(req->query_ctx, "id", ids, cap) : 0;
+    json_t *arr = body ? json_object_get(body, body_key) : NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (n < cap && json_is_string(v))
+            ids[n++] = json_string_value(v);
+    }
+    return n;
+}
+
+/* PUT /api/0/projects/<p>/issues/?id=1&id=2 {"merge": 1}: the issue with the most events is the
+ * parent (the oldest on a tie); the others' hashes and events move into it. */
+static void merge_issues(struct store *s, const struct store_project *p, const struct api_request *req,
+                         struct api_response *resp)
+{
+    json_t *body = parse_body(req, resp);
+    if (!body)
+        return;
+    const char *ids[MAX_IDS];
+    int n = collect_ids(req, body, "issues", ids, MAX_IDS);
+    json_t *merge = json_object_get(body, "merge");
+    if (!(json_is_true(merge) || (json_is_integer(merge) && json_integer_value(merge) == 1)) || n < 2) {
+        json_decref(body);
+        send_error(resp, 400, "merge needs {\"merge\": 1} and at least two issue ids (?id=..&id=..)");
+        return;
+    }
+    int64_t issues[MAX_IDS], parent = 0;
+    long long best = -1;
+    char err[ERRMSG_SIZE];
+    for (int i = 0; i < n; i++) {
+        json_t *issue = parse_id(ids[i], &issues[i]) == 0 ? store_issue_get(s, issues[i], err) : NULL;
+        const char *pid = json_string_value(json_object_get(json_object_get(issue, "project"), "id"));
+        if (!issue || !pid || atoll(pid) != p->id ||
+            json_equal(json_object_get(issue, "status"), json_string("merged"))) {
+            json_decref(issue);
+            json_decref(body);
+            snprintf(err, sizeof err, "issue %.40s is not an open issue of this project", ids[i]);
+            send_error(resp, 400, err);
+            return;
+        }
+        long long count = atoll(json_string_value(json_object_get(issue, "count")));
+        if (count > best || (count == best && issues[i] < parent)) {
+            best = count;
+            parent = issues[i];
+        }
+        json_decref(issue);
+    }
+    json_decref(body);
+    if (store_begin(s, err) < 0 || store_issues_merge(s, parent, issues, n, err) < 0 || store_commit(s, err) < 0) {
+        store_rollback(s);
+        send_error(resp, 500, err);
+        return;
+    }
+    json_t *children = json_array();
+    for (int i = 0; i < n; i++)
+        if (issues[i] != parent)
+            json_array_append_new(children, json_sprintf("%lld", (long long)issues[i]));
+    send_json(resp, 200, json_pack("{s:{s:o,s:o}}", "merge", "parent", json_sprintf("%lld", (long long)parent),
+                                   "children", children));
+}
+
+/* GET /api/0/issues/<id>/hashes/; DELETE with ?id=HASH (or {"hashes": [...]}) unmerges them. */
+static void issue_hashes(struct store *s, int64_t id, const struct api_request *req, struct api_response *resp)
+{
+    char err[ERRMSG_SIZE];
+    json_t *issue = store_issue_get(s, id, err);
+    if (!issue) {
+        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
+        return;
+    }
+    json_decref(issue);
+    if (strcmp(req->method, "GET") == 0) {
+        json_t *arr = store_issue_hashes(s, id, err);
+        if (!arr)
+            send_error(resp, 500, err);
+        else
+            send_json(resp, 200, arr);
+        return;
+    }
+    json_t *body = req->body_len ? parse_body(req, resp) : json_object();
+    if (!body)
+        return;
+    const char *hashes[MAX_IDS];
+    int n = collect_ids(req, body, "hashes", hashes, MAX_IDS);
+    if (n < 1) {
+        json_decref(body);
+        send_error(resp, 400, "unmerge needs the hashes to move (?id=HASH&id=HASH)");
+        return;
+    }
+    int64_t fresh = 0;
+    int moved = -1;
+    if (store_begin(s, err) == 0) {
+        moved = store_issue_unmerge(s, id, hashes, n, &fresh, err);
+        if (moved > 0 && store_commit(s, err) < 0)
+            moved = -1;
+        if (moved <= 0)
+            store_rollback(s);
+    }
+    json_decref(body);
+    if (moved < 0)
+        send_error(resp, 500, err);
+    else if (moved == 0)
+        send_error(resp, 400, err);
+    else
+        send_json(resp, 200, json_pack("{s:o,s:i}", "issue", json_sprintf("%lld", (long long)fresh), "moved", moved));
+}
+
 /* --- routing ----------------------------------------------------------------------------------- */
 
 /* Splits "/api/0/a/b/c/" into parts after "/api/0/"; returns the count or -1. */
@@ -388,16 +590,6 @@ static int split_path(const char *path, char parts[MAX_PATH_PARTS][128])
             p++;
     }
     return n;
-}
-
-static int parse_id(const char *s, int64_t *out)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v <= 0)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 static int bearer_ok(struct store *s, const char *authorization)
@@ -442,6 +634,8 @@ static void route(struct api *api, struct store *s, const struct api_request *re
             update_project(api, s, &p, req, resp);
         } else if (n == 3 && strcmp(parts[2], "issues") == 0 && get) {
             list_issues(s, &p, req, resp);
+        } else if (n == 3 && strcmp(parts[2], "issues") == 0 && put) {
+            merge_issues(s, &p, req, resp);
         } else if (n == 4 && strcmp(parts[2], "events") == 0 && get) {
             send_event(store_event_get(s, p.id, parts[3], err), err, resp);
         } else if (n == 5 && strcmp(parts[2], "events") == 0 && strcmp(parts[4], "grouping-info") == 0 && get) {
@@ -465,6 +659,10 @@ static void route(struct api *api, struct store *s, const struct api_request *re
             issue_events(s, id, req, resp);
         else if (n == 4 && strcmp(parts[2], "events") == 0 && strcmp(parts[3], "latest") == 0 && get)
             send_event(store_issue_latest_event(s, id, err), err, resp);
+        else if (n == 3 && strcmp(parts[2], "similar") == 0 && get)
+            similar_issues(api, s, id, resp);
+        else if (n == 3 && strcmp(parts[2], "hashes") == 0 && (get || strcmp(req->method, "DELETE") == 0))
+            issue_hashes(s, id, req, resp);
         else
             send_error(resp, 404, "not found");
         return;

@@ -10,10 +10,13 @@
 
 struct api;
 
+struct similarity;
+
 struct api_config {
     const char            *data_dir;
     const char            *public_url;   /* base of DSNs, e.g. http://127.0.0.1:8000 */
     struct pipeline_stats *stats;
+    struct similarity     *sim;          /* NULL when no encoder is loaded */
 };
 int  api_new(const struct api_config *cfg, struct api **out, char *err);
 void api_free(struct api *api);
@@ -25,6 +28,8 @@ struct api_request {
     const char *body;
     size_t      body_len;
     const char *(*query)(void *ctx, const char *key);   /* query-string lookup, NULL if absent */
+    /* every value of a repeated query argument (?id=1&id=2); returns the count stored (<= cap) */
+    int (*query_all)(void *ctx, const char *key, const char **values, int cap);
     void       *query_ctx;
 };
 

@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "grouping/digest.h"
+#include "grouping/similarity.h"
 #include "http/http.h"
 #include "ingest/ingest.h"
 #include "store/store.h"
@@ -208,11 +209,17 @@ int cmd_serve(int argc, char **argv)
     struct api *api = NULL;
     struct digest_worker *digest = NULL;
     struct http_server *http = NULL;
+    struct similarity *sim = NULL;
+    /* Similarity grouping needs the encoder; without one the server groups by hash alone. */
+    if (similarity_new(cli_setting(NULL, "FAULTLINE_MODEL", NULL), &sim, err) < 0) {
+        fprintf(stderr, "faultline serve: similarity grouping off: %s\n", err);
+        sim = NULL;
+    }
     struct ingest_config icfg = {.data_dir = o.data, .limits = limits, .stats = &stats};
-    struct api_config acfg = {.data_dir = o.data, .public_url = o.public_url, .stats = &stats};
+    struct api_config acfg = {.data_dir = o.data, .public_url = o.public_url, .stats = &stats, .sim = sim};
     int rc = 1;
     if (ingest_new(&icfg, &ingest, err) < 0 || api_new(&acfg, &api, err) < 0 ||
-        digest_worker_start(o.data, &stats, &digest, err) < 0) {
+        digest_worker_start(o.data, &stats, sim, &digest, err) < 0) {
         fprintf(stderr, "faultline serve: %s\n", err);
         goto out;
     }
@@ -237,6 +244,7 @@ out:
     ingest_free(ingest);
     digest_worker_stop(digest);
     api_free(api);
+    similarity_free(sim);
     return rc;
 }
 

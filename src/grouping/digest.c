@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "grouping/grouping.h"
+#include "grouping/similarity.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/compress.h"
@@ -16,16 +17,23 @@
 #define MAX_EVENT_JSON (64u << 20)
 #define DEFAULT_BATCH 256
 
+#define BACKLOG_DEFAULT 20000   /* inbox events past which new fingerprints skip the encoder */
+
 struct project_rules {
     int64_t project_id;
     char   *enhancements;
     char   *fingerprint_rules;
+    struct similarity_settings similarity;
 };
 
 struct digest_ctx {
-    int64_t              options_version;
+    int64_t               options_version;
     struct project_rules *rules;
-    int                  n_rules;
+    int                   n_rules;
+    struct similarity    *sim;
+    struct pipeline_stats *stats;
+    int64_t               backlog_cap;
+    float                *vec;
 };
 
 struct digest_ctx *digest_ctx_new(void)
@@ -52,12 +60,25 @@ void digest_ctx_free(struct digest_ctx *ctx)
     if (!ctx)
         return;
     clear_rules(ctx);
+    free(ctx->vec);
     free(ctx);
+}
+
+void digest_ctx_set_similarity(struct digest_ctx *ctx, struct similarity *sim, struct pipeline_stats *stats)
+{
+    ctx->sim = sim;
+    ctx->stats = stats;
+    free(ctx->vec);
+    ctx->vec = sim ? malloc((size_t)similarity_dim(sim) * sizeof(float)) : NULL;
+    if (!ctx->vec)
+        ctx->sim = NULL;
+    const char *cap = getenv("FAULTLINE_SIMILARITY_BACKLOG");
+    ctx->backlog_cap = cap && atoll(cap) > 0 ? atoll(cap) : BACKLOG_DEFAULT;
 }
 
 /* The project's grouping config, loaded once per options version. */
 static int project_config(struct digest_ctx *ctx, struct store *s, int64_t project_id,
-                          struct grouping_config *cfg, char *err)
+                          struct grouping_config *cfg, struct similarity_settings *sim, char *err)
 {
     int64_t version = store_options_version(s);
     if (version != ctx->options_version) {
@@ -68,11 +89,13 @@ static int project_config(struct digest_ctx *ctx, struct store *s, int64_t proje
         if (ctx->rules[i].project_id == project_id) {
             cfg->enhancements = ctx->rules[i].enhancements;
             cfg->fingerprint_rules = ctx->rules[i].fingerprint_rules;
+            *sim = ctx->rules[i].similarity;
             return 0;
         }
     struct project_rules r = {.project_id = project_id};
     if (store_project_option_get(s, project_id, "groupingEnhancements", &r.enhancements, err) < 0 ||
-        store_project_option_get(s, project_id, "fingerprintingRules", &r.fingerprint_rules, err) < 0) {
+        store_project_option_get(s, project_id, "fingerprintingRules", &r.fingerprint_rules, err) < 0 ||
+        similarity_settings_load(s, project_id, &r.similarity, err) < 0) {
         free(r.enhancements);
         return -1;
     }
@@ -87,6 +110,7 @@ static int project_config(struct digest_ctx *ctx, struct store *s, int64_t proje
     ctx->rules[ctx->n_rules++] = r;
     cfg->enhancements = r.enhancements;
     cfg->fingerprint_rules = r.fingerprint_rules;
+    *sim = r.similarity;
     return 0;
 }
 
@@ -131,6 +155,97 @@ static void exception_metadata(const json_t *event, const char **type, const cha
         *value = json_string_value(v);
 }
 
+/* Whether the hash came from a custom or built-in fingerprint (SDK or server rules): such events
+ * skip similarity, as Sentry's do. */
+static int custom_fingerprint(const char *info_json)
+{
+    json_t *info = json_loads(info_json ? info_json : "{}", 0, NULL);
+    const json_t *variants = json_object_get(info, "variants");
+    const char *name;
+    const json_t *v;
+    int custom = 0;
+    json_object_foreach((json_t *)variants, name, v) {
+        const char *type = json_string_value(json_object_get(v, "type"));
+        if (json_is_string(json_object_get(v, "hash")) && type && strstr(type, "fingerprint"))
+            custom = 1;
+    }
+    json_decref(info);
+    return custom;
+}
+
+/* Adds "similarity": {...} to the event's grouping info, so the API can say why it is here. */
+static char *info_with_similarity(const char *info_json, json_t *similarity)
+{
+    json_t *info = json_loads(info_json ? info_json : "{}", 0, NULL);
+    if (!json_is_object(info)) {
+        json_decref(info);
+        info = json_object();
+    }
+    json_object_set_new(info, "similarity", similarity);
+    char *text = json_dumps(info, JSON_COMPACT);
+    json_decref(info);
+    return text;
+}
+
+/* On a hash miss: embed, search, decide. Sets *issue_id when the event joins an existing issue.
+ * *decision names what happened (for the hash's record and the grouping info). */
+static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t project_id, const json_t *event,
+                           const struct grouping_config *cfg, const struct similarity_settings *set,
+                           const struct grouping_result *g, int64_t *issue_id, const char **decision,
+                           struct digest_outcome *out, char *err)
+{
+    *decision = NULL;
+    if (!ctx->sim || set->mode == SIMILARITY_OFF)
+        return 0;
+    if (custom_fingerprint(g->info_json)) {
+        *decision = "skipped-custom-fingerprint";
+        return 0;
+    }
+    if ((ctx->stats && atomic_load(&ctx->stats->pending) > ctx->backlog_cap) ||
+        !similarity_take_budget(ctx->sim, project_id)) {
+        *decision = "skipped-budget";
+        return 0;
+    }
+    int rc = similarity_embed_event(ctx->sim, event, cfg, set->text_variant, ctx->vec, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        *decision = "skipped-no-stacktrace";
+        return 0;
+    }
+    struct similarity_hit hits[DIGEST_MAX_CANDIDATES];
+    int n = similarity_search(ctx->sim, s, project_id, ctx->vec, DIGEST_MAX_CANDIDATES, 0, hits, err);
+    if (n < 0)
+        return -1;
+    out->similarity_ran = 1;
+    out->n_candidates = n;
+    out->distance = n > 0 ? hits[0].distance : -1;
+    for (int i = 0; i < n; i++)
+        out->candidates[i] = hits[i].issue_id;
+    /* The nearest issue within the threshold whose exception type is the event's: two bugs with
+     * the same frames but different exception types stay apart (over-grouping is the worse error). */
+    const char *type, *value;
+    exception_metadata(event, &type, &value);
+    int64_t match = 0;
+    for (int i = 0; i < n && !match && hits[i].distance <= set->group_threshold; i++) {
+        json_t *issue = store_issue_get(s, hits[i].issue_id, err);
+        const char *issue_type = json_string_value(json_object_get(json_object_get(issue, "metadata"), "type"));
+        if (issue_type && strcmp(issue_type, type) == 0) {
+            match = hits[i].issue_id;
+            out->distance = hits[i].distance;
+        }
+        json_decref(issue);
+    }
+    if (set->mode == SIMILARITY_ON) {
+        *decision = match ? "joined" : "new";
+        *issue_id = match;
+    } else {
+        *decision = match ? "shadow-joined" : "shadow-new";
+    }
+    out->matched_issue = match;
+    return 1;
+}
+
 int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, const char *event_id,
                  double received, const json_t *event, const void *payload, size_t payload_len,
                  struct digest_outcome *out, char *err)
@@ -144,13 +259,15 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
         return 0;
     }
     struct grouping_config cfg = {0};
-    if (project_config(ctx, s, project_id, &cfg, err) < 0)
+    struct similarity_settings set;
+    if (project_config(ctx, s, project_id, &cfg, &set, err) < 0)
         return -1;
     struct grouping_result g;
     if (grouping_compute(event, &cfg, &g, err) < 0)
         return -1;
 
     int rc = 0;
+    char *info_sim = NULL;
     int64_t issue_id = 0;
     for (int i = 0; i < g.n_hashes && !issue_id; i++) {
         int found = store_hash_lookup(s, project_id, g.hashes[i], &issue_id, err);
@@ -162,6 +279,19 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
             memcpy(out->matched_hash, g.hashes[i], sizeof out->matched_hash);
     }
     double seen = received;
+    const char *decision = NULL;
+    int embedded = 0;
+    if (!issue_id) {
+        embedded = similarity_step(ctx, s, project_id, event, &cfg, &set, &g, &issue_id, &decision, out, err);
+        if (embedded < 0) {
+            /* The encoder failing must not lose the event: group it by hash alone. */
+            fprintf(stderr, "faultline digest: similarity skipped: %s\n", err);
+            embedded = 0;
+            decision = "skipped-error";
+        }
+        if (issue_id)
+            out->reason = DIGEST_SIMILARITY;
+    }
     if (!issue_id) {
         const char *type, *value;
         exception_metadata(event, &type, &value);
@@ -173,9 +303,37 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
             goto done;
         }
         out->reason = DIGEST_NEW_ISSUE;
-    } else {
+    } else if (out->reason != DIGEST_SIMILARITY) {
         out->reason = DIGEST_HASH_HIT;
     }
+    char *info = g.info_json;
+    if (decision) {
+        json_t *why = json_pack("{s:s,s:s}", "decision", decision, "model",
+                                ctx->sim ? similarity_model_name(ctx->sim) : "");
+        if (out->similarity_ran) {
+            json_object_set_new(why, "distance", out->distance >= 0 ? json_real(out->distance) : json_null());
+            json_object_set_new(why, "nearestIssue", out->n_candidates ? json_integer(out->candidates[0])
+                                                                       : json_null());
+            if (out->matched_issue)
+                json_object_set_new(why, "matchedIssue", json_integer(out->matched_issue));
+            json_object_set_new(why, "groupThreshold", json_real(set.group_threshold));
+        }
+        if (out->reason == DIGEST_SIMILARITY)
+            json_object_set_new(why, "issue", json_integer(issue_id));
+        info_sim = info_with_similarity(g.info_json, why);
+        if (info_sim)
+            info = info_sim;
+        rc = store_hash_decision(s, project_id, g.hashes[0], decision,
+                                 out->matched_issue ? out->matched_issue
+                                                    : out->n_candidates ? out->candidates[0] : 0,
+                                 out->distance,
+                                 ctx->sim ? similarity_model_name(ctx->sim) : NULL, err);
+        if (rc < 0)
+            goto done;
+    }
+    /* The new fingerprint's vector joins the index, under the issue it ended up in. */
+    if (embedded && rc == 0)
+        rc = similarity_remember(ctx->sim, s, project_id, issue_id, g.hashes[0], ctx->vec, err);
     /* Every hash of the event that has no issue yet now belongs to this one. */
     for (int i = 0; i < g.n_hashes && rc == 0; i++)
         rc = store_hash_attach(s, project_id, g.hashes[i], issue_id, err);
@@ -190,13 +348,15 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
         struct store_event_new ev = {.project_id = project_id, .issue_id = issue_id, .event_id = event_id,
                                      .received = received, .timestamp = digest_event_time(event, received),
                                      .title = g.title, .platform = g.platform, .hashes_json = hashes_text,
-                                     .grouping_json = g.info_json, .payload = payload,
+                                     .grouping_json = info, .payload = payload,
+                                     .primary_hash = out->matched_hash[0] ? out->matched_hash : g.hashes[0],
                                      .payload_len = payload_len};
         rc = store_event_insert(s, &ev, err);
         free(hashes_text);
     }
     out->issue_id = issue_id;
 done:
+    free(info_sim);
     grouping_result_free(&g);
     return rc;
 }
@@ -279,7 +439,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int digest_worker_start(const char *data_dir, struct pipeline_stats *stats, struct digest_worker **out, char *err)
+int digest_worker_start(const char *data_dir, struct pipeline_stats *stats, struct similarity *sim,
+                        struct digest_worker **out, char *err)
 {
     struct digest_worker *w = calloc(1, sizeof *w);
     if (!w) {
@@ -288,6 +449,8 @@ int digest_worker_start(const char *data_dir, struct pipeline_stats *stats, stru
     }
     w->stats = stats;
     w->ctx = digest_ctx_new();
+    if (w->ctx)
+        digest_ctx_set_similarity(w->ctx, sim, stats);
     if (!w->ctx || store_open(data_dir, &w->store, err) < 0) {
         digest_ctx_free(w->ctx);
         free(w);

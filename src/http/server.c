@@ -72,7 +72,7 @@ static enum MHD_Result send_preflight(struct MHD_Connection *conn)
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
     MHD_add_response_header(r, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
     MHD_add_response_header(r, "Access-Control-Max-Age", "3600");
     enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
@@ -122,6 +122,28 @@ static enum MHD_Result count_key(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+struct multi {
+    const char  *key;
+    const char **values;
+    int          n, cap;
+};
+
+static enum MHD_Result collect_values(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct multi *m = cls;
+    if (strcmp(key, m->key) == 0 && value && m->n < m->cap)
+        m->values[m->n++] = value;
+    return MHD_YES;
+}
+
+static int query_all(void *ctx, const char *key, const char **values, int cap)
+{
+    struct multi m = {key, values, 0, cap};
+    MHD_get_connection_values((struct MHD_Connection *)ctx, MHD_GET_ARGUMENT_KIND, collect_values, &m);
+    return m.n;
+}
+
 static const char *header(struct MHD_Connection *conn, const char *name)
 {
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
@@ -166,6 +188,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
             .body = rc->body.data,
             .body_len = rc->body.len,
             .query = query_lookup,
+            .query_all = query_all,
             .query_ctx = conn,
         };
         struct api_response resp = {.body = BUF_INIT};

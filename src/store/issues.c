@@ -106,8 +106,8 @@ int store_event_insert(struct store *s, const struct store_event_new *in, char *
 {
     sqlite3_stmt *st = store_stmt(s, STMT_EVENT_INSERT,
                                   "INSERT OR IGNORE INTO events (project_id, event_id, issue_id, received,"
-                                  " timestamp, title, platform, hashes, grouping, payload)"
-                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                  " timestamp, title, platform, hashes, grouping, payload, primary_hash)"
+                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                   err);
     if (!st)
         return -1;
@@ -122,5 +122,6 @@ int store_event_insert(struct store *s, const struct store_event_new *in, char *
     if (in->grouping_json)
         sqlite3_bind_text(st, 9, in->grouping_json, -1, SQLITE_STATIC);
     sqlite3_bind_blob64(st, 10, in->payload, in->payload_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, in->primary_hash ? in->primary_hash : "", -1, SQLITE_STATIC);
     return step_done(st, err, "insert event");
 }

@@ -8,7 +8,7 @@
 
 #define ISSUE_COLUMNS                                                                              \
     "i.id, i.project_id, p.slug, i.title, i.culprit, i.level, i.platform, i.type, i.value, i.status," \
-    " i.substatus, i.first_seen, i.last_seen, i.times_seen"
+    " i.substatus, i.first_seen, i.last_seen, i.times_seen, i.merged_into"
 #define MAX_PAYLOAD (64u << 20)
 
 static json_t *id_json(int64_t id)
@@ -18,7 +18,7 @@ static json_t *id_json(int64_t id)
     return json_string(s);
 }
 
-static json_t *issue_from_row(sqlite3_stmt *st)
+static json_t *issue_json(sqlite3_stmt *st)
 {
     json_t *project = json_pack("{s:o,s:s}", "id", id_json(sqlite3_column_int64(st, 1)), "slug",
                                 store_col_text(st, 2));
@@ -41,6 +41,14 @@ static json_t *issue_from_row(sqlite3_stmt *st)
                      "lastSeen", store_time_json(sqlite3_column_double(st, 12)),
                      "project", project, "metadata", metadata,
                      "numComments", json_integer(0));
+}
+
+static json_t *issue_with_merge(sqlite3_stmt *st)
+{
+    json_t *j = issue_json(st);
+    if (j && sqlite3_column_type(st, 14) != SQLITE_NULL)
+        json_object_set_new(j, "mergedInto", id_json(sqlite3_column_int64(st, 14)));
+    return j;
 }
 
 static json_t *rows_to_array(struct store *s, sqlite3_stmt *st, json_t *(*conv)(sqlite3_stmt *), char *err)
@@ -67,7 +75,8 @@ json_t *store_issue_list(struct store *s, const struct store_issue_query *q, cha
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT " ISSUE_COLUMNS " FROM issues i JOIN projects p ON p.id = i.project_id"
-             " WHERE i.project_id = ?1 AND (?2 IS NULL OR i.status = ?2) AND (?3 IS NULL OR i.level = ?3)"
+             " WHERE i.project_id = ?1 AND (i.status = ?2 OR (?2 IS NULL AND i.status != 'merged'))"
+             " AND (?3 IS NULL OR i.level = ?3)"
              " AND (?4 IS NULL OR instr(lower(i.title), lower(?4)) > 0)"
              " ORDER BY %s, i.id DESC LIMIT ?5 OFFSET ?6",
              order);
@@ -85,7 +94,7 @@ json_t *store_issue_list(struct store *s, const struct store_issue_query *q, cha
         sqlite3_bind_text(st, 4, q->query, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, q->limit > 0 ? q->limit : 25);
     sqlite3_bind_int64(st, 6, q->offset > 0 ? q->offset : 0);
-    json_t *arr = rows_to_array(s, st, issue_from_row, err);
+    json_t *arr = rows_to_array(s, st, issue_with_merge, err);
     sqlite3_finalize(st);
     return arr;
 }
@@ -105,7 +114,7 @@ json_t *store_issue_get(struct store *s, int64_t issue_id, char *err)
     json_t *issue = NULL;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        issue = issue_from_row(st);
+        issue = issue_with_merge(st);
     else if (rc != SQLITE_DONE)
         store_sql_error(s, err, "get issue");
     sqlite3_finalize(st);

@@ -21,7 +21,8 @@ static const char *const SCHEMA_MAIN =
     "  culprit TEXT NOT NULL DEFAULT '', level TEXT NOT NULL, platform TEXT NOT NULL,"
     "  type TEXT NOT NULL DEFAULT '', value TEXT NOT NULL DEFAULT '',"
     "  status TEXT NOT NULL DEFAULT 'unresolved', substatus TEXT NOT NULL DEFAULT 'new',"
-    "  first_seen REAL NOT NULL, last_seen REAL NOT NULL, times_seen INTEGER NOT NULL DEFAULT 0);"
+    "  first_seen REAL NOT NULL, last_seen REAL NOT NULL, times_seen INTEGER NOT NULL DEFAULT 0,"
+    "  merged_into INTEGER);"
     "CREATE INDEX IF NOT EXISTS issues_project_last ON issues (project_id, last_seen);"
     "CREATE TABLE IF NOT EXISTS grouphashes ("
     "  project_id INTEGER NOT NULL, hash TEXT NOT NULL, issue_id INTEGER NOT NULL,"
@@ -31,8 +32,20 @@ static const char *const SCHEMA_MAIN =
     "  id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, event_id TEXT NOT NULL,"
     "  issue_id INTEGER NOT NULL, received REAL NOT NULL, timestamp REAL NOT NULL,"
     "  title TEXT NOT NULL, platform TEXT NOT NULL, hashes TEXT NOT NULL, grouping TEXT,"
+    "  primary_hash TEXT NOT NULL DEFAULT '',"
     "  payload BLOB NOT NULL, UNIQUE (project_id, event_id));"
-    "CREATE INDEX IF NOT EXISTS events_issue ON events (issue_id, id);";
+    "CREATE INDEX IF NOT EXISTS events_issue ON events (issue_id, id);"
+    /* One embedding per fingerprint (hash) that went through similarity grouping. */
+    "CREATE TABLE IF NOT EXISTS issue_vectors ("
+    "  id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, issue_id INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL, model TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
+    "  UNIQUE (project_id, hash, model));"
+    "CREATE INDEX IF NOT EXISTS issue_vectors_issue ON issue_vectors (issue_id);"
+    /* Why a hash is in its issue when similarity decided (or would have, in shadow mode). */
+    "CREATE TABLE IF NOT EXISTS grouphash_similarity ("
+    "  project_id INTEGER NOT NULL, hash TEXT NOT NULL, decision TEXT NOT NULL,"
+    "  matched_issue INTEGER, distance REAL, model TEXT, created REAL NOT NULL,"
+    "  PRIMARY KEY (project_id, hash)) WITHOUT ROWID;";
 
 static const char *const SCHEMA_INBOX =
     "CREATE TABLE IF NOT EXISTS inbox ("

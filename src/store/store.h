@@ -114,6 +114,7 @@ struct store_event_new {
     const char *platform;
     const char *hashes_json;    /* JSON array of the event's hashes */
     const char *grouping_json;  /* grouping info */
+    const char *primary_hash;   /* the hash through which it joined its issue (unmerge moves by it) */
     const void *payload;        /* zstd-compressed event JSON */
     size_t      payload_len;
 };
@@ -138,6 +139,33 @@ json_t *store_issue_events(struct store *s, int64_t issue_id, int limit, int64_t
 json_t *store_event_get(struct store *s, int64_t project_id, const char *event_id, char *err);
 json_t *store_issue_latest_event(struct store *s, int64_t issue_id, char *err);
 json_t *store_item_counts(struct store *s, int64_t project_id, char *err);
+/* --- similarity: vectors per fingerprint, decisions, merge/unmerge ---------------------------- */
+/* Stores the embedding of a hash; returns the vector id (also the ANN id) or negative. An existing
+ * (project, hash, model) keeps its row and returns its id. */
+int64_t store_vector_insert(struct store *s, int64_t project_id, int64_t issue_id, const char *hash,
+                            const char *model, const float *vec, int dim, char *err);
+/* Calls fn for every stored vector of a project and model (to build the index). */
+int  store_vector_foreach(struct store *s, int64_t project_id, const char *model,
+                          int (*fn)(void *ctx, int64_t id, const float *vec, int dim), void *ctx, char *err);
+/* Issue of a vector id: 1 found, 0 not, negative error. */
+int  store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, char *err);
+/* Vector ids of an issue (up to cap), for "similar issues". Returns the count or negative. */
+int  store_issue_vector_ids(struct store *s, int64_t issue_id, const char *model, int64_t *ids, int cap,
+                            char *err);
+/* Records why a hash went where it went: decision "joined", "new", "shadow-joined", "shadow-new",
+ * "skipped-budget", ... matched_issue 0 and distance < 0 when not applicable. */
+int  store_hash_decision(struct store *s, int64_t project_id, const char *hash, const char *decision,
+                         int64_t matched_issue, double distance, const char *model, char *err);
+/* Merges `children` into `parent`: hashes, events and vectors move; children become status
+ * "merged" with merged_into = parent. Returns 0 or negative. */
+int  store_issues_merge(struct store *s, int64_t parent, const int64_t *children, int n, char *err);
+/* Moves the given hashes of an issue (and the events that joined through them, and their vectors)
+ * to a new issue; *new_issue gets its id. Returns the number of hashes moved or negative. */
+int  store_issue_unmerge(struct store *s, int64_t issue_id, const char *const *hashes, int n,
+                         int64_t *new_issue, char *err);
+/* The hashes of an issue as [{id, latestEvent?...}] JSON. */
+json_t *store_issue_hashes(struct store *s, int64_t issue_id, char *err);
+
 /* The grouping info stored with an event (NULL with err[0] == 0 when not found). */
 json_t *store_event_grouping(struct store *s, int64_t project_id, const char *event_id, char *err);
 

@@ -1,0 +1,347 @@
+/* Similarity grouping engine: encoder + per-project ANN indexes + embedding budget. */
+#include "grouping/similarity.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "ann/ann.h"
+#include "embed/embed.h"
+#include "store/store.h"
+#include "util/buf.h"
+
+#define MAX_CANDIDATES 32
+#define BUDGET_RATE_DEFAULT 50.0     /* embeddings per second per project */
+#define BUDGET_BURST_DEFAULT 200.0
+
+struct bucket {
+    int64_t project_id;
+    double  tokens;
+    double  last;
+};
+
+struct similarity {
+    struct embed_model  *model;
+    char                 model_name[128];
+    int                  dim;
+    struct ann_registry *indexes;
+    pthread_mutex_t      build_lock;   /* one thread builds a project's index from the store */
+    pthread_mutex_t      budget_lock;
+    struct bucket       *buckets;
+    int                  n_buckets;
+    double               rate, burst;
+};
+
+void similarity_settings_default(struct similarity_settings *s)
+{
+    s->mode = SIMILARITY_DEFAULT_MODE;
+    s->group_threshold = SIMILARITY_DEFAULT_GROUP_THRESHOLD;
+    s->similar_threshold = SIMILARITY_DEFAULT_SIMILAR_THRESHOLD;
+    s->text_variant = SIMILARITY_DEFAULT_TEXT;
+}
+
+static int parse_mode(const char *v)
+{
+    if (strcmp(v, "off") == 0)
+        return SIMILARITY_OFF;
+    if (strcmp(v, "shadow") == 0)
+        return SIMILARITY_SHADOW;
+    if (strcmp(v, "on") == 0)
+        return SIMILARITY_ON;
+    return -1;
+}
+
+static int parse_distance(const char *v, double *out)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(d >= 0.0 && d <= 2.0))
+        return -1;
+    *out = d;
+    return 0;
+}
+
+int similarity_validate_option(const char *key, const char *value, char *err)
+{
+    double d;
+    if (strcmp(key, "similarityMode") == 0) {
+        if (parse_mode(value) < 0) {
+            errmsg_set(err, "similarityMode must be off, shadow or on");
+            return -1;
+        }
+    } else if (strcmp(key, "similarityGroupThreshold") == 0 || strcmp(key, "similarityThreshold") == 0) {
+        if (parse_distance(value, &d) < 0) {
+            errmsg_set(err, "%s must be a cosine distance from 0 to 2", key);
+            return -1;
+        }
+    } else {
+        errmsg_set(err, "unknown similarity option %s", key);
+        return -1;
+    }
+    return 0;
+}
+
+int similarity_settings_load(struct store *s, int64_t project_id, struct similarity_settings *out, char *err)
+{
+    similarity_settings_default(out);
+    char *mode = NULL, *group = NULL, *similar = NULL;
+    if (store_project_option_get(s, project_id, "similarityMode", &mode, err) < 0 ||
+        store_project_option_get(s, project_id, "similarityGroupThreshold", &group, err) < 0 ||
+        store_project_option_get(s, project_id, "similarityThreshold", &similar, err) < 0) {
+        free(mode);
+        free(group);
+        return -1;
+    }
+    if (mode && parse_mode(mode) >= 0)
+        out->mode = parse_mode(mode);
+    if (group)
+        parse_distance(group, &out->group_threshold);
+    if (similar)
+        parse_distance(similar, &out->similar_threshold);
+    free(mode);
+    free(group);
+    free(similar);
+    return 0;
+}
+
+int similarity_new(const char *model_path, struct similarity **out, char *err)
+{
+    char path[4096];
+    if (!model_path || !*model_path) {
+        if (embed_default_model_path(path, sizeof path) < 0) {
+            errmsg_set(err, "no embedding model found (looked for %s; set FAULTLINE_MODEL)", path);
+            return -1;
+        }
+        model_path = path;
+    }
+    struct similarity *sim = calloc(1, sizeof *sim);
+    if (!sim) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    if (embed_model_load(model_path, &sim->model, err) < 0) {
+        free(sim);
+        return -1;
+    }
+    sim->dim = embed_model_dim(sim->model);
+    snprintf(sim->model_name, sizeof sim->model_name, "%s", embed_model_name(sim->model));
+    sim->indexes = ann_registry_new(sim->dim, NULL, err);
+    if (!sim->indexes) {
+        embed_model_free(sim->model);
+        free(sim);
+        return -1;
+    }
+    pthread_mutex_init(&sim->build_lock, NULL);
+    pthread_mutex_init(&sim->budget_lock, NULL);
+    const char *rate = getenv("FAULTLINE_SIMILARITY_RATE");
+    sim->rate = rate && atof(rate) > 0 ? atof(rate) : BUDGET_RATE_DEFAULT;
+    sim->burst = sim->rate * 4 > BUDGET_BURST_DEFAULT ? sim->rate * 4 : BUDGET_BURST_DEFAULT;
+    *out = sim;
+    return 0;
+}
+
+void similarity_free(struct similarity *sim)
+{
+    if (!sim)
+        return;
+    ann_registry_free(sim->indexes);
+    embed_model_free(sim->model);
+    pthread_mutex_destroy(&sim->build_lock);
+    pthread_mutex_destroy(&sim->budget_lock);
+    free(sim->buckets);
+    free(sim);
+}
+
+const char *similarity_model_name(const struct similarity *sim) { return sim->model_name; }
+
+int similarity_dim(const struct similarity *sim) { return sim->dim; }
+
+int similarity_embed_event(struct similarity *sim, const json_t *event, const struct grouping_config *cfg,
+                           int text_variant, float *vec, char *err)
+{
+    struct buf text = BUF_INIT;
+    if (grouping_canonical_text(event, cfg, text_variant, &text, err) < 0) {
+        buf_free(&text);
+        return -1;
+    }
+    /* No frame, no similarity: a bare message is better served by its hash. */
+    int usable = text.len > 0 && strstr(text.data, "  File ") != NULL;
+    int rc = 0;
+    if (usable) {
+        const char *texts[1] = {text.data};
+        rc = embed_texts(sim->model, texts, 1, vec, err) < 0 ? -1 : 1;
+    }
+    buf_free(&text);
+    return rc;
+}
+
+static int add_to_index(void *ctx, int64_t id, const float *vec, int dim)
+{
+    struct ann_index *idx = ctx;
+    char err[ERRMSG_SIZE];
+    if (dim != ann_dim(idx))
+        return 0;
+    return ann_insert(idx, id, vec, err) < 0 ? -1 : 0;
+}
+
+/* The project's index, built from the store's vectors on first use. */
+static struct ann_index *project_index(struct similarity *sim, struct store *s, int64_t project_id, char *err)
+{
+    struct ann_index *idx = ann_registry_get(sim->indexes, project_id, 0, err);
+    if (idx)
+        return idx;
+    pthread_mutex_lock(&sim->build_lock);
+    idx = ann_registry_get(sim->indexes, project_id, 0, err);
+    if (!idx) {
+        struct ann_index *fresh = ann_new(sim->dim, NULL, err);
+        if (fresh && store_vector_foreach(s, project_id, sim->model_name, add_to_index, fresh, err) == 0 &&
+            ann_registry_put(sim->indexes, project_id, fresh, err) == 0)
+            idx = fresh;
+        else
+            ann_free(fresh);
+    }
+    pthread_mutex_unlock(&sim->build_lock);
+    return idx;
+}
+
+/* Keeps the best (smallest) distance per issue, sorted ascending, at most k. */
+static int collect(struct store *s, const struct ann_hit *raw, int n_raw, int64_t exclude, int k,
+                   struct similarity_hit *hits, int n, char *err)
+{
+    for (int i = 0; i < n_raw; i++) {
+        int64_t issue;
+        int found = store_vector_issue(s, raw[i].id, &issue, err);
+        if (found < 0)
+            return -1;
+        if (!found || issue == exclude)
+            continue;   /* a vector of a rolled-back batch, or the issue itself */
+        int j;
+        for (j = 0; j < n; j++)
+            if (hits[j].issue_id == issue)
+                break;
+        int at;
+        if (j < n) {
+            if (raw[i].distance >= hits[j].distance)
+                continue;
+            hits[j].distance = raw[i].distance;
+            hits[j].vector_id = raw[i].id;
+            at = j;
+        } else if (n < k) {
+            at = n;
+            hits[n++] = (struct similarity_hit){issue, raw[i].id, raw[i].distance};
+        } else if (raw[i].distance < hits[n - 1].distance) {
+            at = n - 1;
+            hits[at] = (struct similarity_hit){issue, raw[i].id, raw[i].distance};
+        } else {
+            continue;
+        }
+        for (int a = at; a > 0 && hits[a].distance < hits[a - 1].distance; a--) {
+            struct similarity_hit t = hits[a];
+            hits[a] = hits[a - 1];
+            hits[a - 1] = t;
+        }
+    }
+    return n;
+}
+
+int similarity_search(struct similarity *sim, struct store *s, int64_t project_id, const float *vec, int k,
+                      int64_t exclude_issue, struct similarity_hit *hits, char *err)
+{
+    if (k > MAX_CANDIDATES)
+        k = MAX_CANDIDATES;
+    struct ann_index *idx = project_index(sim, s, project_id, err);
+    if (!idx)
+        return -1;
+    /* Several vectors may belong to one issue: ask for more than k, then keep one per issue. */
+    struct ann_hit raw[MAX_CANDIDATES * 2];
+    int n_raw = 0;
+    if (ann_search(idx, vec, MAX_CANDIDATES * 2, 0, NULL, NULL, raw, &n_raw, err) < 0)
+        return -1;
+    return collect(s, raw, n_raw, exclude_issue, k, hits, 0, err);
+}
+
+int similarity_remember(struct similarity *sim, struct store *s, int64_t project_id, int64_t issue_id,
+                        const char *hash, const float *vec, char *err)
+{
+    struct ann_index *idx = project_index(sim, s, project_id, err);
+    if (!idx)
+        return -1;
+    int64_t id = store_vector_insert(s, project_id, issue_id, hash, sim->model_name, vec, sim->dim, err);
+    if (id < 0)
+        return -1;
+    return ann_insert(idx, id, vec, err) < 0 ? -1 : 0;
+}
+
+int similarity_issue_neighbours(struct similarity *sim, struct store *s, int64_t project_id, int64_t issue_id,
+                                int k, struct similarity_hit *hits, char *err)
+{
+    if (k > MAX_CANDIDATES)
+        k = MAX_CANDIDATES;
+    struct ann_index *idx = project_index(sim, s, project_id, err);
+    if (!idx)
+        return -1;
+    int64_t ids[16];
+    int n_ids = store_issue_vector_ids(s, issue_id, sim->model_name, ids, 16, err);
+    if (n_ids < 0)
+        return -1;
+    float *vec = malloc((size_t)sim->dim * sizeof *vec);
+    if (!vec) {
+        errmsg_set(err, "out of memory");
+        return -1;
+    }
+    int n = 0;
+    for (int i = 0; i < n_ids && n >= 0; i++) {
+        if (ann_get_vector(idx, ids[i], vec) < 0)
+            continue;
+        struct ann_hit raw[MAX_CANDIDATES * 2];
+        int n_raw = 0;
+        if (ann_search(idx, vec, MAX_CANDIDATES * 2, 0, NULL, NULL, raw, &n_raw, err) < 0) {
+            n = -1;
+            break;
+        }
+        n = collect(s, raw, n_raw, issue_id, k, hits, n, err);
+    }
+    free(vec);
+    return n;
+}
+
+static double now_seconds(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+int similarity_take_budget(struct similarity *sim, int64_t project_id)
+{
+    double now = now_seconds();
+    int ok = 0;
+    pthread_mutex_lock(&sim->budget_lock);
+    struct bucket *b = NULL;
+    for (int i = 0; i < sim->n_buckets; i++)
+        if (sim->buckets[i].project_id == project_id)
+            b = &sim->buckets[i];
+    if (!b) {
+        struct bucket *grown = realloc(sim->buckets, (size_t)(sim->n_buckets + 1) * sizeof *grown);
+        if (grown) {
+            sim->buckets = grown;
+            b = &sim->buckets[sim->n_buckets++];
+            *b = (struct bucket){project_id, sim->burst, now};
+        }
+    }
+    if (b) {
+        b->tokens += (now - b->last) * sim->rate;
+        if (b->tokens > sim->burst)
+            b->tokens = sim->burst;
+        b->last = now;
+        if (b->tokens >= 1.0) {
+            b->tokens -= 1.0;
+            ok = 1;
+        }
+    }
+    pthread_mutex_unlock(&sim->budget_lock);
+    return ok;
+}

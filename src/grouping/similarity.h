@@ -1,0 +1,70 @@
+/* Similarity grouping: on a hash miss, embed the event's canonical stack-trace text, search the
+ * project's vectors (one per fingerprint that went through this step), and decide.
+ *
+ * One `struct similarity` is shared by the digest worker (the only writer: it adds vectors) and
+ * the API threads (read-only searches for "similar issues"). Each project's index is built from
+ * the store on first use, so a restart loses nothing. */
+#ifndef FAULTLINE_GROUPING_SIMILARITY_H
+#define FAULTLINE_GROUPING_SIMILARITY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "grouping/grouping.h"
+
+struct store;
+struct similarity;
+
+enum similarity_mode { SIMILARITY_OFF = 0, SIMILARITY_SHADOW = 1, SIMILARITY_ON = 2 };
+
+/* Per-project settings (project options similarityMode, similarityGroupThreshold,
+ * similarityThreshold); the defaults come from docs/evaluation.md. */
+struct similarity_settings {
+    int    mode;
+    double group_threshold;     /* cosine distance at or under which a new hash joins an issue */
+    double similar_threshold;   /* looser: feeds the "similar issues" view */
+    int    text_variant;        /* GROUPING_TEXT_* */
+};
+#define SIMILARITY_DEFAULT_MODE SIMILARITY_ON
+#define SIMILARITY_DEFAULT_GROUP_THRESHOLD 0.02
+#define SIMILARITY_DEFAULT_SIMILAR_THRESHOLD 0.10
+#define SIMILARITY_DEFAULT_TEXT GROUPING_TEXT_CRASH_FIRST
+
+void similarity_settings_default(struct similarity_settings *s);
+/* Fills settings from the project's options (missing ones keep the defaults). */
+int  similarity_settings_load(struct store *s, int64_t project_id, struct similarity_settings *out, char *err);
+/* Validates one option value before the API stores it; 0 ok, -1 with err. */
+int  similarity_validate_option(const char *key, const char *value, char *err);
+
+/* Loads the encoder (model_path NULL: the default model). */
+int  similarity_new(const char *model_path, struct similarity **out, char *err);
+void similarity_free(struct similarity *sim);
+const char *similarity_model_name(const struct similarity *sim);
+int  similarity_dim(const struct similarity *sim);
+
+/* Canonical text of the event (empty when it has no usable stack trace) and its embedding.
+ * Returns 1 with vec filled, 0 when the event has no usable text, negative on error. */
+int  similarity_embed_event(struct similarity *sim, const json_t *event, const struct grouping_config *cfg,
+                            int text_variant, float *vec, char *err);
+
+struct similarity_hit {
+    int64_t issue_id;
+    int64_t vector_id;
+    double  distance;
+};
+/* The nearest issues (best vector per issue), excluding exclude_issue (0: none). Returns the
+ * count (<= k) or negative. */
+int  similarity_search(struct similarity *sim, struct store *s, int64_t project_id, const float *vec, int k,
+                       int64_t exclude_issue, struct similarity_hit *hits, char *err);
+/* Stores the vector of a hash (in the store, then the project's index). */
+int  similarity_remember(struct similarity *sim, struct store *s, int64_t project_id, int64_t issue_id,
+                         const char *hash, const float *vec, char *err);
+/* Similar issues of an issue, by its stored vectors. */
+int  similarity_issue_neighbours(struct similarity *sim, struct store *s, int64_t project_id, int64_t issue_id,
+                                 int k, struct similarity_hit *hits, char *err);
+
+/* Embedding budget of a project: a token bucket (rate per second, burst). Returns 1 if a token
+ * was taken, 0 if the project is over its budget. */
+int  similarity_take_budget(struct similarity *sim, int64_t project_id);
+
+#endif
