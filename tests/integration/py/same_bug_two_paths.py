@@ -1,0 +1,49 @@
+"""Sends errors through the real Python SDK: argv[1] = DSN, argv[2] = which scenario.
+
+'paths': one bug (a KeyError in load_user) reached through two different callers, so the two
+events have different stack-trace hashes; then a different bug (int() of a non-number).
+'again': the same bug through a third caller. Prints one event id per line."""
+import sys
+
+import sentry_sdk
+
+
+def load_user(uid):
+    users = {}
+    return users[uid]
+
+
+def handle_profile(uid):
+    return load_user(uid)
+
+
+def handle_settings(uid):
+    page = "settings"
+    return load_user(uid) if page else None
+
+
+def handle_admin(uid):
+    return load_user(uid)
+
+
+def parse_amount(text):
+    return int(text)
+
+
+def main():
+    sentry_sdk.init(sys.argv[1], default_integrations=False)
+    scenario = sys.argv[2]
+    calls = {
+        "paths": [(handle_profile, 17), (handle_settings, 23), (parse_amount, "12x")],
+        "again": [(handle_admin, 99)],
+    }[scenario]
+    for fn, arg in calls:
+        try:
+            fn(arg)
+        except Exception as e:  # noqa: BLE001 - every error is reported
+            print(sentry_sdk.capture_exception(e))
+    sentry_sdk.flush(5)
+
+
+if __name__ == "__main__":
+    main()
