@@ -101,8 +101,7 @@ void  embed_linear(const float *X, int r, int in, const float *W, const float *b
 void  embed_layer_norm(const float *X, int r, int d, const float *w, const float *b, float eps, float *Y);
 /* In place on r rows of width d that lie ld floats apart. */
 void  embed_layer_norm_ld(float *X, int r, int d, int ld, const float *w, const float *b, float eps);
-float embed_gelu(float x);               /* erf GELU (polynomial erf, |error| <= 1.5e-7) */
-void  embed_gelu_inplace(float *x, size_t n);
+void  embed_gelu_inplace(float *x, size_t n);   /* erf GELU (polynomial erf, |error| <= 1.5e-7) */
 void  embed_geglu(const float *u, int rows, int ff, float *out);  /* out = GELU(u[:, :ff]) * u[:, ff:] */
 /* Multi-head attention per text: Q, K, V rows have stride ld; att is [rows, d]; S is scratch of
  * max_len^2 floats; alibi (may be NULL) holds one slope per head (bias -slope * |i - j|). */

@@ -83,11 +83,6 @@ void embed_layer_norm_ld(float *X, int r, int d, int ld, const float *w, const f
         embed_layer_norm(X + (size_t)i * ld, 1, d, w, b, eps, X + (size_t)i * ld);
 }
 
-float embed_gelu(float x)
-{
-    return 0.5f * x * (1.0f + erf_poly(x * 0.70710678118654752f));
-}
-
 VEC_CLONES void embed_gelu_inplace(float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)

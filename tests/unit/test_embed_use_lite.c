@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,44 @@ static void test_edge_inputs(void **state)
     free(v);
 }
 
+struct worker {
+    int first, count;
+    float *out;
+    int rc;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    char err[ERRMSG_SIZE];
+    for (int r = 0; r < 3 && w->rc == 0; r++)
+        w->rc = embed_texts(M, (const char *const *)G.text + w->first, w->count, w->out, err);
+    return NULL;
+}
+
+/* embed.h promises that threads may share one model: two threads at once give the serial result. */
+static void test_two_threads(void **state)
+{
+    (void)state;
+    int dim = embed_model_dim(M), k = 20;
+    struct worker w[2] = {{0, k, malloc(sizeof(float) * k * dim), 0}, {100, k, malloc(sizeof(float) * k * dim), 0}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    float *serial = malloc(sizeof(float) * k * dim);
+    char err[ERRMSG_SIZE];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(w[i].rc, 0);
+        assert_int_equal(embed_texts(M, (const char *const *)G.text + w[i].first, k, serial, err), 0);
+        for (int j = 0; j < k * dim; j++)
+            assert_float_equal(serial[j], w[i].out[j], 1e-6);
+        free(w[i].out);
+    }
+    free(serial);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_vectors_batched),
         cmocka_unit_test(test_single_equals_batch),
         cmocka_unit_test(test_edge_inputs),
+        cmocka_unit_test(test_two_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
