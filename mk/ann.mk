@@ -3,6 +3,7 @@
 #   make ann-tsan          concurrent search-during-insert test under ThreadSanitizer
 #   make ann-compare       bench/ann/ann_compare (faultline vs hnswlib vs faiss), see bench/ann/README.md
 #   make ann-bench-run     the recorded comparison (long: run it niced, on an otherwise quiet machine)
+#   make ann-crossover     brute force vs graph crossover -> bench/results/ann-crossover.json
 
 ANN_SRCS     := $(sort $(wildcard src/ann/*.c)) src/util/buf.c
 ANN_TSAN_BIN := build-tsan/tests/test_ann_concurrent
@@ -31,3 +32,12 @@ ann-compare: $(ANN_CMP_BIN)
 
 ann-bench-run: $(ANN_CMP_BIN) $(BUILD)/faultline
 	nice -n 10 bench/ann/run.sh
+
+# Size at which the graph beats an exhaustive scan (ANN_BRUTE_FORCE_BELOW in src/ann/ann.h).
+$(BUILD)/bench/ann_crossover: bench/ann/crossover.c $(ANN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(ANN_OBJS) -lz -lpthread -lm
+
+.PHONY: ann-crossover
+ann-crossover: $(BUILD)/bench/ann_crossover
+	nice -n 10 $< > bench/results/ann-crossover.json

@@ -48,7 +48,8 @@ struct ann_hit {
 };
 
 /* Search filter: return nonzero to accept the entry with this id, 0 to skip it. Skipped entries
- * are still used to navigate the graph, so filtering does not cut the graph apart. */
+ * are still used to navigate the graph, so filtering does not cut the graph apart. It runs under
+ * the index's read lock: it must not call back into the same index. */
 typedef int (*ann_filter_fn)(int64_t id, void *ctx);
 
 void ann_params_default(struct ann_params *p);
