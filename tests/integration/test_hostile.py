@@ -158,6 +158,7 @@ CASES = {
     "HTTP-bad-chunk-size": RAW(b"POST /api/{pid}/envelope/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                                b"\r\nzz\r\nhello\r\n0\r\n\r\n"),
     "HTTP-no-host": RAW(b"GET /api/0/projects/ HTTP/1.1\r\n\r\n"),
+    "HTTP-1mb-url": RAW(b"POST /api/{pid}/envelope/?sentry_key=" + b"k" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
 }
 
 
@@ -202,3 +203,36 @@ def test_hostile_leaves_no_events(server, project):
     server.wait_drained()
     for eid in ("a" * 32, "b" * 32, "c" * 32, "d" * 32, "e" * 32):
         assert project.get_event(eid) is None, eid
+
+
+def test_truncated_upload_then_alive(server, project):
+    """A client that promises 100000 bytes, sends 100 and hangs up leaves no trace."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    s.sendall(harness.http_head("POST", f"/api/{project.id}/envelope/", {
+        "X-Sentry-Auth": project.auth_header(), "Content-Length": "100000"}) + b"{" * 100)
+    s.close()
+    ok, _ = project.send_event(harness.make_event("AfterTruncated", "x"))
+    assert ok.status_code == 200
+
+
+def test_slow_clients_do_not_block_others(server, project):
+    """300 connections that send half a request header and stall (slowloris) do not stop a
+    normal client from being served."""
+    import socket
+    import time
+    idle = []
+    try:
+        for _ in range(300):
+            c = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            c.sendall(b"POST /api/" + project.id.encode() + b"/envelope/ HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            idle.append(c)
+        t0 = time.monotonic()
+        ev = harness.make_event("BesideSlowClients", "still served")
+        ok, _ = project.send_event(ev, timeout=10)
+        assert ok.status_code == 200
+        assert time.monotonic() - t0 < 5 * harness.SLOW
+        project.wait_event(ev["event_id"])
+    finally:
+        for c in idle:
+            c.close()
