@@ -410,6 +410,12 @@ static int parse_id(const char *s, int64_t *out)
     return 0;
 }
 
+static int is_merged(const json_t *issue)
+{
+    const char *status = json_string_value(json_object_get(issue, "status"));
+    return status && strcmp(status, "merged") == 0;
+}
+
 /* GET /api/0/issues/<id>/similar/: neighbours within the project's similar threshold. */
 static void similar_issues(struct api *api, struct store *s, int64_t id, struct api_response *resp)
 {
@@ -441,7 +447,7 @@ static void similar_issues(struct api *api, struct store *s, int64_t id, struct 
         if (hits[i].distance > set.similar_threshold)
             break;
         json_t *other = store_issue_get(s, hits[i].issue_id, err);
-        if (!other || json_equal(json_object_get(other, "status"), json_string("merged"))) {
+        if (!other || is_merged(other)) {
             json_decref(other);
             continue;
         }
@@ -493,7 +499,7 @@ static void merge_issues(struct store *s, const struct store_project *p, const s
         json_t *issue = parse_id(ids[i], &issues[i]) == 0 ? store_issue_get(s, issues[i], err) : NULL;
         const char *pid = json_string_value(json_object_get(json_object_get(issue, "project"), "id"));
         if (!issue || !pid || atoll(pid) != p->id ||
-            json_equal(json_object_get(issue, "status"), json_string("merged"))) {
+            is_merged(issue)) {
             json_decref(issue);
             json_decref(body);
             snprintf(err, sizeof err, "issue %.40s is not an open issue of this project", ids[i]);
