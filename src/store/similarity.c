@@ -238,3 +238,30 @@ json_t *store_issue_hashes(struct store *s, int64_t issue_id, char *err)
     sqlite3_finalize(st);
     return arr;
 }
+
+int store_issues_without_vector(struct store *s, int64_t project_id, const char *model, int64_t after_id,
+                                int64_t *ids, int cap, int64_t *total, char *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM issues WHERE project_id = ? AND merged_into IS NULL", -1,
+                           &st, NULL) != SQLITE_OK)
+        return store_sql_error(s, err, "count issues");
+    sqlite3_bind_int64(st, 1, project_id);
+    *total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT i.id FROM issues i WHERE i.project_id = ? AND i.merged_into IS NULL"
+                           " AND NOT EXISTS (SELECT 1 FROM issue_vectors v WHERE v.issue_id = i.id AND v.model = ?)"
+                           " AND i.id > ? ORDER BY i.id LIMIT ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_sql_error(s, err, "issues without vector");
+    sqlite3_bind_int64(st, 1, project_id);
+    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, after_id);
+    sqlite3_bind_int(st, 4, cap);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < cap)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : store_sql_error(s, err, "issues without vector");
+}

@@ -152,6 +152,10 @@ int  store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, c
 /* Vector ids of an issue (up to cap), for "similar issues". Returns the count or negative. */
 int  store_issue_vector_ids(struct store *s, int64_t issue_id, const char *model, int64_t *ids, int cap,
                             char *err);
+/* Open issues of a project with id > after_id that have no vector for `model` yet, oldest first
+ * (up to cap). Returns the count or negative. *total gets the number of open issues. */
+int  store_issues_without_vector(struct store *s, int64_t project_id, const char *model, int64_t after_id,
+                                 int64_t *ids, int cap, int64_t *total, char *err);
 /* Records why a hash went where it went: decision "joined", "new", "shadow-joined", "shadow-new",
  * "skipped-budget", ... matched_issue 0 and distance < 0 when not applicable. */
 int  store_hash_decision(struct store *s, int64_t project_id, const char *hash, const char *decision,

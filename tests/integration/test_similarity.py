@@ -144,3 +144,28 @@ def test_restart_keeps_vectors_and_decisions(make_server):
     (third,) = _send(p, "again")
     assert third["groupID"] == first["groupID"]
     assert _grouping(srv, p, second)["similarity"]["decision"] == "joined"
+
+
+def test_backfill_proposes_merges_and_resumes(make_server):
+    import json
+    srv = make_server()
+    p = srv.projects["p"]
+    _settings(srv, p, similarityMode="off")
+    first, second, other = _send(p, "paths")
+    assert len({first["groupID"], second["groupID"], other["groupID"]}) == 3
+    out = srv.cli("backfill", "--project", str(p.id), "--json").stdout.strip().splitlines()
+    rows = [json.loads(line) for line in out]
+    summary, proposals = rows[-1], rows[:-1]
+    assert summary["embedded"] == 3 and summary["proposals"] == len(proposals) == 1
+    assert {proposals[0]["issue"], proposals[0]["mergeInto"]} == {int(first["groupID"]), int(second["groupID"])}
+    assert 0 <= proposals[0]["distance"] <= summary["groupThreshold"]
+    # it never merges by itself
+    assert p.get_event(second["eventID"])["groupID"] == second["groupID"]
+    # a second run finds nothing left to embed
+    again = json.loads(srv.cli("backfill", "--project", "p", "--json").stdout.strip().splitlines()[-1])
+    assert again["embedded"] == 0 and again["proposals"] == 0
+    # bad arguments: clear errors
+    r = srv.cli("backfill", check=False)
+    assert r.returncode == 2 and "usage" in r.stderr
+    r = srv.cli("backfill", "--project", "nope", check=False)
+    assert r.returncode == 1 and "no such project" in r.stderr
