@@ -77,6 +77,39 @@ int event_platform_family(const char *p)
     return EVENT_FAMILY_OTHER;
 }
 
+unsigned event_platform_flags(const char *p)
+{
+    if (!p)
+        return 0;
+    switch (p[0]) {
+    case 'j':
+        if (!strcmp(p, "java"))
+            return EVENT_P_JAVA;
+        if (!strcmp(p, "javascript"))
+            return EVENT_P_JAVASCRIPT | EVENT_P_CONTEXT_LINES;
+        break;
+    case 'n':
+        if (!strcmp(p, "node"))
+            return EVENT_P_CONTEXT_LINES;
+        break;
+    case 'p':
+        if (!strcmp(p, "python"))
+            return EVENT_P_CONTEXT_LINES;
+        if (!strcmp(p, "php"))
+            return EVENT_P_PHP | EVENT_P_CONTEXT_LINES;
+        break;
+    case 'r':
+        if (!strcmp(p, "ruby"))
+            return EVENT_P_RUBY | EVENT_P_CONTEXT_LINES;
+        break;
+    case 'c':
+        if (!strcmp(p, "csharp"))
+            return EVENT_P_CSHARP;
+        break;
+    }
+    return 0;
+}
+
 const char *event_family_name(int family)
 {
     return family == EVENT_FAMILY_NATIVE ? "native"
@@ -151,6 +184,9 @@ static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
         /* a category from earlier processing stays unless a rule sets another */
         f->category = get_nstr(data, "category");
     }
+    const char *plat = f->platform ? f->platform : e->platform;
+    f->family = (unsigned char)event_platform_family(plat);
+    f->pflags = (unsigned char)event_platform_flags(plat);
     /* Relay: abs_path defaults to filename; filename defaults to abs_path (its URL path). */
     if (!f->abs_path) {
         f->abs_path = f->filename;

@@ -41,12 +41,26 @@ struct ev_frame {
     signed char client_in_app;  /* in_app as sent by the SDK */
     unsigned char app_rule;     /* 1 when a stack trace rule changed in_app */
     const char *app_rule_text;  /* that rule's matcher description */
+    unsigned char family;       /* EVENT_FAMILY_* of the frame's platform */
+    unsigned char pflags;       /* EVENT_P_* of the frame's platform */
 };
+
+/* Platform traits precomputed per frame (grouping branches on them for every frame). */
+enum {
+    EVENT_P_JAVA = 1,           /* "java" */
+    EVENT_P_JAVASCRIPT = 2,     /* exactly "javascript" */
+    EVENT_P_CSHARP = 4,
+    EVENT_P_RUBY = 8,
+    EVENT_P_PHP = 16,
+    EVENT_P_CONTEXT_LINES = 32, /* javascript, node, python, php, ruby: context lines are hashed */
+};
+unsigned event_platform_flags(const char *platform);
 
 struct ev_stacktrace {
     struct ev_frame *frames;    /* oldest first */
     size_t n;                   /* kept frames */
     size_t n_original;          /* frames in the payload */
+    void *prep;                 /* grouping's per-stack cache (owned by its arena), NULL */
 };
 
 struct ev_mechanism {

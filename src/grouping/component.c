@@ -11,14 +11,16 @@
 
 static const char *major_name(const char *id)
 {
-    static const char *const names[][2] = {
-        {"app", "in-app"},   {"exception", "exception"}, {"stacktrace", "stack-trace"},
-        {"threads", "thread"}, {"hostname", "hostname"}, {"violation", "violation"},
-        {"uri", "URL"},      {"message", "message"},     {"template", "template"},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(names[i][0], id))
-            return names[i][1];
+    switch (id[0]) {
+    case 'a': return !strcmp(id, "app") ? "in-app" : NULL;
+    case 'e': return !strcmp(id, "exception") ? "exception" : NULL;
+    case 's': return !strcmp(id, "stacktrace") ? "stack-trace" : NULL;
+    case 't': return !strcmp(id, "threads") ? "thread" : !strcmp(id, "template") ? "template" : NULL;
+    case 'h': return !strcmp(id, "hostname") ? "hostname" : NULL;
+    case 'v': return !strcmp(id, "violation") ? "violation" : NULL;
+    case 'u': return !strcmp(id, "uri") ? "URL" : NULL;
+    case 'm': return !strcmp(id, "message") ? "message" : NULL;
+    }
     return NULL;
 }
 
@@ -136,28 +138,35 @@ void gcomp_hash_values(const char *const *values, size_t n, const struct gcomp *
     EVP_MD_CTX_free(md);
 }
 
+#define RAW(b, lit) gjson_raw((b), (lit), sizeof(lit) - 1)
+
 void gcomp_json(struct buf *b, const struct gcomp *c)
 {
-    buf_puts(b, "{\"id\":");
+    RAW(b, "{\"id\":");
     gjson_str(b, c->id);
-    buf_puts(b, ",\"name\":");
+    RAW(b, ",\"name\":");
     gjson_str(b, major_name(c->id));
-    buf_printf(b, ",\"contributes\":%s,\"hint\":", c->contributes ? "true" : "false");
+    if (c->contributes)
+        RAW(b, ",\"contributes\":true,\"hint\":");
+    else
+        RAW(b, ",\"contributes\":false,\"hint\":");
     gjson_str(b, c->hint);
-    if (c->in_app >= 0)
-        buf_printf(b, ",\"in_app\":%s", c->in_app ? "true" : "false");
-    buf_puts(b, ",\"values\":[");
+    if (c->in_app == 1)
+        RAW(b, ",\"in_app\":true");
+    else if (c->in_app == 0)
+        RAW(b, ",\"in_app\":false");
+    RAW(b, ",\"values\":[");
     for (int i = 0; i < c->n; i++) {
         if (i)
-            buf_putc(b, ',');
+            RAW(b, ",");
         if (c->leafy)
             gjson_str(b, c->v.leaves[i]);
         else if (c->v.kids[i])
             gcomp_json(b, c->v.kids[i]);
         else
-            buf_puts(b, "null");
+            RAW(b, "null");
     }
-    buf_puts(b, "]}");
+    RAW(b, "]}");
 }
 
 void gcomp_key(struct buf *b, const struct gcomp *c)

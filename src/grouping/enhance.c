@@ -34,6 +34,7 @@ struct ematcher {
     int family_mask;     /* MK_FAMILY: bit per family, bit 3 = all */
     int app;             /* MK_APP: 1 yes, 0 no, -1 neither */
     char *pattern;       /* lowercased for path-like keys */
+    char *needle;        /* longest literal run of the glob (a value must contain it), or NULL */
 };
 
 struct eaction {
@@ -51,6 +52,8 @@ struct erule {
     int na;
     bool classifier, contributes;
     int family_mask;     /* prefilter: families this rule can match (all bits when unknown) */
+    int pkey;            /* prefilter: key of a positive matcher with a 2-char literal prefix, or -1 */
+    unsigned ph;         /* ... and the hash of that prefix */
     char *desc;          /* matcher description for hints */
     int line;
 };
@@ -61,6 +64,14 @@ struct genh {
 };
 
 /* ---------------- parsing ---------------- */
+
+static char *glob_needle(const char *p);
+
+/* 2-character prefix hash for the rule prefilter (10 bits). */
+static unsigned prefix_hash(char a, char b)
+{
+    return ((unsigned)(unsigned char)a * 31u + (unsigned char)b) & 1023u;
+}
 
 static int canon_key(const char *k, size_t n)
 {
@@ -196,6 +207,8 @@ static int parse_matcher(struct lexer *lx, struct ematcher *m, bool in_bracket)
         }
         free(dup);
     }
+    if (key != MK_FAMILY && key != MK_APP)
+        m->needle = glob_needle(m->pattern);
     if (key == MK_APP) {
         m->app = rule_bool(m->pattern);
         if (m->app < 0) {
@@ -235,7 +248,32 @@ static int parse_bracket(struct lexer *lx, struct ematcher *m)
     return 0;
 }
 
-static void free_matcher(struct ematcher *m) { free(m->pattern); }
+static void free_matcher(struct ematcher *m)
+{
+    free(m->pattern);
+    free(m->needle);
+}
+
+/* Longest run of plain characters in a glob (none of * ? [ ] \); NULL when shorter than 2. */
+static char *glob_needle(const char *p)
+{
+    const char *best = NULL;
+    size_t best_n = 0;
+    for (const char *q = p; *q;) {
+        if (strchr("*?[]\\", *q)) {
+            q++;
+            continue;
+        }
+        const char *s = q;
+        while (*q && !strchr("*?[]\\", *q))
+            q++;
+        if ((size_t)(q - s) > best_n) {
+            best = s;
+            best_n = (size_t)(q - s);
+        }
+    }
+    return best_n >= 2 ? strndup(best, best_n) : NULL;
+}
 
 static void free_rule(struct erule *r)
 {
@@ -436,6 +474,18 @@ static int parse_rule(struct lexer *lx, struct erule *r)
         if (r->m[i].key == MK_FAMILY && !r->m[i].negated && (r->m[i].family_mask & 8))
             r->family_mask &= 0xF;
     }
+    r->pkey = -1;
+    for (int i = 0; i < r->nm && r->pkey < 0; i++) {
+        const struct ematcher *m = &r->m[i];
+        const char *pt = m->pattern;
+        if (m->negated || !(m->key == MK_FUNCTION || m->key == MK_MODULE || m->key == MK_PACKAGE ||
+                            m->key == MK_PATH))
+            continue;
+        if (pt[0] && pt[1] && !strchr("*?[]\\", pt[0]) && !strchr("*?[]\\", pt[1])) {
+            r->pkey = m->key;
+            r->ph = prefix_hash(pt[0], pt[1]);
+        }
+    }
     for (int i = 0; i < r->na; i++) {
         if (r->a[i].kind == A_APP || r->a[i].kind == A_CATEGORY)
             r->classifier = true;
@@ -538,58 +588,206 @@ int genh_parse(const char *text, struct genh **out, char *err)
 
 /* ---------------- matching ---------------- */
 
+/* Per-frame values prepared once per stack trace: lowercased paths (with '\' as '/'), family. */
+struct fprep {
+    const char *path, *package, *filename;
+    int family;
+};
+
+/* Stack-level summary for skipping whole rules: families present, and the 2-char prefixes of
+ * function, module, package and path values present (bitsets indexed by prefix_hash). */
+struct sprep {
+    int families;
+    unsigned char pre[4][128];
+    struct buf all[5];   /* every frame's function, module, package, path, filename, joined */
+};
+
 struct mctx {
     const struct event *e;
     const struct ev_stacktrace *st;
     const struct ev_exception *exc;
-    const int *family;           /* per frame */
+    const struct fprep *fp;
+    struct sprep sp;
 };
+
+static int pre_slot(int key)
+{
+    return key == MK_FUNCTION ? 0 : key == MK_MODULE ? 1 : key == MK_PACKAGE ? 2 : 3;
+}
+
+static void pre_add(struct sprep *sp, int key, const char *v, bool pathlike)
+{
+    if (!v || !v[0])
+        return;
+    unsigned char *bits = sp->pre[pre_slot(key)];
+    if (v[1]) {
+        unsigned h = prefix_hash(v[0], v[1]);
+        bits[h >> 3] |= (unsigned char)(1u << (h & 7));
+    }
+    if (pathlike && v[0] != '/') { /* path-like values are also tried with a leading '/' */
+        unsigned h = prefix_hash('/', v[0]);
+        bits[h >> 3] |= (unsigned char)(1u << (h & 7));
+    }
+}
+
+static int all_slot(int key)
+{
+    switch (key) {
+    case MK_FUNCTION: return 0;
+    case MK_MODULE: return 1;
+    case MK_PACKAGE: return 2;
+    case MK_PATH: return 3;
+    case MK_FILENAME: return 4;
+    }
+    return -1;
+}
+
+static void all_add(struct buf *b, const char *v)
+{
+    if (v) {
+        buf_puts(b, v);
+        buf_putc(b, '\x01'); /* never inside a needle */
+    }
+}
+
+static void summarize(struct mctx *c)
+{
+    memset(&c->sp, 0, sizeof c->sp);
+    for (size_t i = 0; i < c->st->n; i++) {
+        const struct ev_frame *f = &c->st->frames[i];
+        const char *fn = f->function && *f->function ? f->function : "<unknown>";
+        c->sp.families |= 1 << c->fp[i].family;
+        pre_add(&c->sp, MK_FUNCTION, fn, false);
+        pre_add(&c->sp, MK_MODULE, f->module, false);
+        pre_add(&c->sp, MK_PACKAGE, c->fp[i].package, true);
+        pre_add(&c->sp, MK_PATH, c->fp[i].path, true);
+        all_add(&c->sp.all[0], fn);
+        all_add(&c->sp.all[1], f->module);
+        all_add(&c->sp.all[2], c->fp[i].package);
+        all_add(&c->sp.all[3], c->fp[i].path);
+        all_add(&c->sp.all[4], c->fp[i].filename);
+    }
+}
+
+static void summary_free(struct mctx *c)
+{
+    for (int i = 0; i < 5; i++)
+        buf_free(&c->sp.all[i]);
+}
+
+/* Can this rule match any frame of the stack at all? */
+static bool rule_possible(const struct erule *r, const struct mctx *c)
+{
+    if (!(r->family_mask & c->sp.families))
+        return false;
+    if (r->pkey >= 0) {
+        const unsigned char *bits = c->sp.pre[pre_slot(r->pkey)];
+        if (!(bits[r->ph >> 3] & (1u << (r->ph & 7))))
+            return false;
+    }
+    /* a positive frame matcher's literal must occur in some frame's value */
+    for (int i = 0; i < r->nm; i++) {
+        const struct ematcher *m = &r->m[i];
+        int slot = all_slot(m->key);
+        if (m->negated || !m->needle || slot < 0)
+            continue;
+        const struct buf *b = &c->sp.all[slot];
+        if (!b->len || !strstr(b->data, m->needle))
+            return false;
+    }
+    return true;
+}
+
+static const char *lower_path(struct garena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *d = garena_alloc(a, n + 1);
+    if (!d)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        d[i] = s[i] == '\\' ? '/' : (char)tolower((unsigned char)s[i]);
+    return d;
+}
+
+static struct fprep *prepare(struct garena *a, const struct event *e, const struct ev_stacktrace *st)
+{
+    (void)e;
+    if (st->prep)
+        return st->prep; /* computed by the classifier pass of this run */
+    struct fprep *fp = garena_alloc(a, (st->n ? st->n : 1) * sizeof *fp);
+    if (!fp)
+        return NULL;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct ev_frame *f = &st->frames[i];
+        fp[i].path = lower_path(a, f->abs_path ? f->abs_path : f->filename);
+        fp[i].package = lower_path(a, f->package);
+        fp[i].filename = lower_path(a, f->filename);
+        fp[i].family = f->family;
+    }
+    return fp;
+}
 
 static const char *frame_function(const struct ev_frame *f)
 {
     return f->function && *f->function ? f->function : "<unknown>";
 }
 
+/* A glob can only match values containing its longest literal run (a cheap first test). */
+static bool needle_ok(const struct ematcher *m, const char *value)
+{
+    return !m->needle || strstr(value, m->needle) != NULL;
+}
+
+static bool path_ok(const struct ematcher *m, const char *lowered)
+{
+    return lowered && needle_ok(m, lowered) && gglob_path_match_low(m->pattern, lowered);
+}
+
+static bool glob_ok(const struct ematcher *m, const char *value)
+{
+    return value && needle_ok(m, value) && gglob_match(m->pattern, value, 0);
+}
+
 static bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx)
 {
     const struct ev_frame *f = &c->st->frames[idx];
+    const struct fprep *p = &c->fp[idx];
     bool rv = false;
     switch (m->key) {
     case MK_FAMILY:
-        rv = (m->family_mask & 8) || (m->family_mask & (1 << c->family[idx]));
+        rv = (m->family_mask & 8) || (m->family_mask & (1 << p->family));
         break;
-    case MK_PATH: {
-        const char *p = f->abs_path ? f->abs_path : f->filename;
-        rv = p && gglob_path_match(m->pattern, p);
+    case MK_PATH:
+        rv = path_ok(m, p->path);
         break;
-    }
     case MK_PACKAGE:
-        rv = f->package && gglob_path_match(m->pattern, f->package);
+        rv = path_ok(m, p->package);
         break;
     case MK_FILENAME:
-        rv = f->filename && gglob_path_match(m->pattern, f->filename);
+        rv = path_ok(m, p->filename);
         break;
     case MK_MODULE:
-        rv = f->module && gglob_match(m->pattern, f->module, 0);
+        rv = glob_ok(m, f->module);
         break;
     case MK_FUNCTION:
-        rv = gglob_match(m->pattern, frame_function(f), 0);
+        rv = glob_ok(m, frame_function(f));
         break;
     case MK_CATEGORY:
-        rv = f->category && gglob_match(m->pattern, f->category, 0);
+        rv = glob_ok(m, f->category);
         break;
     case MK_APP:
         rv = f->in_app >= 0 && m->app == f->in_app;
         break;
     case MK_TYPE:
-        rv = gglob_match(m->pattern, c->exc && c->exc->type ? c->exc->type : "<unknown>", 0);
+        rv = glob_ok(m, c->exc && c->exc->type ? c->exc->type : "<unknown>");
         break;
     case MK_VALUE:
-        rv = gglob_match(m->pattern, c->exc && c->exc->value ? c->exc->value : "<unknown>", 0);
+        rv = glob_ok(m, c->exc && c->exc->value ? c->exc->value : "<unknown>");
         break;
     case MK_MECHANISM:
-        rv = gglob_match(m->pattern,
-                         c->exc && c->exc->mech.type ? c->exc->mech.type : "<unknown>", 0);
+        rv = glob_ok(m, c->exc && c->exc->mech.type ? c->exc->mech.type : "<unknown>");
         break;
     }
     return m->negated ? !rv : rv;
@@ -597,7 +795,7 @@ static bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx
 
 static bool rule_matches(const struct erule *r, const struct mctx *c, size_t idx)
 {
-    if (!(r->family_mask & (1 << c->family[idx])))
+    if (!(r->family_mask & (1 << c->fp[idx].family)))
         return false;
     for (int i = 0; i < r->nm; i++)
         if (!match_one(&r->m[i], c, idx))
@@ -623,26 +821,22 @@ static void range_of(const struct eaction *a, size_t idx, size_t n, size_t *lo, 
     }
 }
 
-#define FAMILY_STACK 256
-
 void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                    struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a)
 {
-    (void)a;
-    int fam_stack[FAMILY_STACK];
-    int *fam = st->n <= FAMILY_STACK ? fam_stack : malloc(st->n * sizeof *fam);
-    if (!fam)
+    struct fprep *fp = prepare(a, e, st);
+    if (!fp)
         return;
-    for (size_t i = 0; i < st->n; i++)
-        fam[i] = event_platform_family(event_frame_platform(e, &st->frames[i]));
-    struct mctx c = {e, st, exc, fam};
+    st->prep = fp;
+    struct mctx c = {e, st, exc, fp, {0, {{0}}, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT}}};
+    summarize(&c);
     for (int s = 0; s < n_sets; s++) {
         const struct genh *g = sets[s];
         if (!g)
             continue;
         for (int ri = 0; ri < g->n; ri++) {
             const struct erule *r = &g->rules[ri];
-            if (!r->classifier)
+            if (!r->classifier || !rule_possible(r, &c))
                 continue;
             for (size_t idx = 0; idx < st->n; idx++) {
                 if (!rule_matches(r, &c, idx))
@@ -667,61 +861,85 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
             }
         }
     }
-    if (fam != fam_stack)
-        free(fam);
+    summary_free(&c);
 }
 
-void genh_contribute(const struct genh *const *sets, int n_sets, const struct event *e,
-                     const struct ev_stacktrace *st, const struct ev_exception *exc,
-                     bool *contributes, const char **hints, struct genh_stack_state *state,
-                     struct garena *a)
+int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struct event *e,
+                         const struct ev_stacktrace *st, const struct ev_exception *exc,
+                         struct genh_matches *out, struct garena *a)
 {
-    memset(state, 0, sizeof *state);
-    int fam_stack[FAMILY_STACK];
-    int *fam = st->n <= FAMILY_STACK ? fam_stack : malloc(st->n * sizeof *fam);
-    if (!fam)
-        return;
-    for (size_t i = 0; i < st->n; i++)
-        fam[i] = event_platform_family(event_frame_platform(e, &st->frames[i]));
-    struct mctx c = {e, st, exc, fam};
+    out->n = 0;
+    out->m = NULL;
+    const struct fprep *fp = prepare(a, e, st);
+    if (!fp)
+        return -1;
+    struct mctx c = {e, st, exc, fp, {0, {{0}}, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT}}};
+    summarize(&c);
+    size_t cap = 0;
     for (int s = 0; s < n_sets; s++) {
         const struct genh *g = sets[s];
         if (!g)
             continue;
         for (int ri = 0; ri < g->n; ri++) {
             const struct erule *r = &g->rules[ri];
-            if (!r->contributes)
+            if (!r->contributes || !rule_possible(r, &c))
                 continue;
             for (size_t idx = 0; idx < st->n; idx++) {
                 if (!rule_matches(r, &c, idx))
                     continue;
-                for (int ai = 0; ai < r->na; ai++) {
-                    const struct eaction *ac = &r->a[ai];
-                    if (ac->kind == A_GROUP) {
-                        size_t lo, hi;
-                        range_of(ac, idx, st->n, &lo, &hi);
-                        for (size_t k = lo; k < hi; k++) {
-                            if (contributes[k] != (bool)ac->flag) {
-                                contributes[k] = ac->flag;
-                                hints[k] = garena_printf(a, "%s by stack trace rule (%s)",
-                                                         ac->flag ? "un-ignored" : "ignored",
-                                                         r->desc);
-                            }
-                        }
-                    } else if (ac->kind == A_MAX_FRAMES) {
-                        state->max_frames = ac->ival;
-                        state->max_frames_rule = r->desc;
-                    } else if (ac->kind == A_MIN_FRAMES) {
-                        state->min_frames = ac->ival;
-                        state->min_frames_rule = r->desc;
+                if (out->n == cap) {
+                    size_t nc = cap ? cap * 2 : 16;
+                    struct genh_match *nm = garena_alloc(a, nc * sizeof *nm);
+                    if (!nm) {
+                        summary_free(&c);
+                        return -1;
+                    }
+                    if (out->n)
+                        memcpy(nm, out->m, out->n * sizeof *nm);
+                    out->m = nm;
+                    cap = nc;
+                }
+                out->m[out->n].rule = r;
+                out->m[out->n].idx = idx;
+                out->n++;
+            }
+        }
+    }
+    summary_free(&c);
+    return 0;
+}
+
+void genh_contribute(const struct genh_matches *mt, size_t n_frames, bool *contributes,
+                     const char **hints, struct genh_stack_state *state, struct garena *a)
+{
+    memset(state, 0, sizeof *state);
+    for (size_t i = 0; i < mt->n; i++) {
+        const struct erule *r = mt->m[i].rule;
+        size_t idx = mt->m[i].idx;
+        for (int ai = 0; ai < r->na; ai++) {
+            const struct eaction *ac = &r->a[ai];
+            if (ac->kind == A_GROUP) {
+                size_t lo, hi;
+                range_of(ac, idx, n_frames, &lo, &hi);
+                for (size_t k = lo; k < hi; k++) {
+                    if (contributes[k] != (bool)ac->flag) {
+                        contributes[k] = ac->flag;
+                        hints[k] = garena_printf(a, "%s by stack trace rule (%s)",
+                                                 ac->flag ? "un-ignored" : "ignored", r->desc);
                     }
                 }
+            } else if (ac->kind == A_MAX_FRAMES) {
+                state->max_frames = ac->ival;
+                state->max_frames_rule = r->desc;
+            } else if (ac->kind == A_MIN_FRAMES) {
+                state->min_frames = ac->ival;
+                state->min_frames_rule = r->desc;
             }
         }
     }
     if (state->max_frames > 0) {
         int seen = 0;
-        for (size_t k = st->n; k-- > 0;) {
+        for (size_t k = n_frames; k-- > 0;) {
             if (!contributes[k])
                 continue;
             if (++seen <= state->max_frames)
@@ -733,8 +951,6 @@ void genh_contribute(const struct genh *const *sets, int n_sets, const struct ev
                                      state->max_frames_rule);
         }
     }
-    if (fam != fam_stack)
-        free(fam);
 }
 
 /* ---------------- built-in rules ---------------- */

@@ -26,6 +26,10 @@ static void replace_all(const char *s, const char *from, const char *to, struct 
 {
     size_t fl = strlen(from);
     const char *p;
+    if (!strstr(s, from)) { /* common case: copy once */
+        buf_puts(out, s);
+        return;
+    }
     while ((p = strstr(s, from))) {
         put(out, s, (size_t)(p - s));
         buf_puts(out, to);

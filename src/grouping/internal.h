@@ -29,6 +29,8 @@ enum { GGLOB_DOUBLESTAR = 1, GGLOB_ICASE = 2, GGLOB_PATH = 4 };
 bool gglob_match(const char *pattern, const char *value, int flags);
 /* Path-like match: lowercased, DOUBLESTAR|PATH, also tried with a leading "/". */
 bool gglob_path_match(const char *pattern_lower, const char *value);
+/* Same for a value already lowercased with '\\' turned into '/'. */
+bool gglob_path_match_low(const char *pattern_lower, const char *lowered);
 
 /* ---- message parameterisation (Sentry's pattern list) ---- */
 /* Trim to the first two non-empty lines (adding "..." when trimmed) and replace variable parts
@@ -47,6 +49,7 @@ const char *gfunc_trim(struct garena *a, const char *func, const char *platform)
 
 /* ---- stack trace rules (enhancements) ---- */
 struct genh;
+struct erule;
 int  genh_parse(const char *text, struct genh **out, char *err);
 void genh_free(struct genh *r);
 const struct genh *genh_builtin(void);      /* Sentry-compatible defaults, parsed once */
@@ -61,12 +64,21 @@ struct genh_stack_state {
  * rule sets in order (built-in first, then project). */
 void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                    struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a);
-/* Contributes pass (+group/-group, max-frames, min-frames) for one variant: contributes[] and
- * hints[] are per frame, in/out. */
-void genh_contribute(const struct genh *const *sets, int n_sets, const struct event *e,
-                     const struct ev_stacktrace *st, const struct ev_exception *exc,
-                     bool *contributes, const char **hints, struct genh_stack_state *state,
-                     struct garena *a);
+/* Contributes pass (+group/-group, max-frames, min-frames): the matching rules and frames are
+ * found once per stack trace, then applied per variant to contributes[] and hints[] (in/out). */
+struct genh_match {
+    const struct erule *rule;
+    size_t idx;
+};
+struct genh_matches {
+    struct genh_match *m;
+    size_t n;
+};
+int  genh_contrib_matches(const struct genh *const *sets, int n_sets, const struct event *e,
+                          const struct ev_stacktrace *st, const struct ev_exception *exc,
+                          struct genh_matches *out, struct garena *a);
+void genh_contribute(const struct genh_matches *mt, size_t n_frames, bool *contributes,
+                     const char **hints, struct genh_stack_state *state, struct garena *a);
 
 /* ---- fingerprint rules ---- */
 struct gfprules;
@@ -91,6 +103,7 @@ bool gfp_is_default_var(const char *entry);
 
 /* JSON string escaping helper (shared by the info and CLI writers). */
 void gjson_str(struct buf *b, const char *s);
+void gjson_raw(struct buf *b, const char *s, size_t n);   /* append bytes (fast path) */
 
 /* ---- grouping components (Sentry's component tree) ---- */
 struct gcomp {

@@ -77,28 +77,40 @@ typedef size_t (*tail_fn)(const char *p);
 
 static char *subst(struct garena *a, const char *s, mark_fn mark, tail_fn tail)
 {
-    struct buf b = BUF_INIT;
-    bool changed = false;
-    for (const char *p = s; *p;) {
-        size_t m = mark(p);
-        if (m) {
-            size_t t = tail(p + m);
-            bool replace = t > 0;
-            if (t == (size_t)-1) { /* the marker alone is enough */
-                t = 0;
-                replace = true;
-            }
-            if (replace) {
-                buf_append(&b, p, m);
-                buf_puts(&b, "<auto>");
-                p += m + t;
-                changed = true;
-                continue;
-            }
+    /* find the first replacement before building anything: most names have no marker */
+    const char *p = s;
+    size_t m = 0, t = 0;
+    for (; *p; p++) {
+        if (*p != '$' && *p != 's')
+            continue;
+        if ((m = mark(p))) {
+            t = tail(p + m);
+            if (t)
+                break;
         }
-        buf_putc(&b, *p++);
     }
-    char *r = changed ? garena_strndup(a, b.data, b.len) : NULL;
+    if (!*p)
+        return NULL;
+    struct buf b = BUF_INIT;
+    buf_append(&b, s, (size_t)(p - s));
+    while (*p) {
+        m = mark(p);
+        t = m ? tail(p + m) : 0;
+        if (t) {
+            if (t == (size_t)-1) /* the marker alone is enough */
+                t = 0;
+            buf_append(&b, p, m);
+            buf_puts(&b, "<auto>");
+            p += m + t;
+            continue;
+        }
+        const char *q = p + 1;
+        while (*q && *q != '$' && *q != 's')
+            q++;
+        buf_append(&b, p, (size_t)(q - p));
+        p = q;
+    }
+    char *r = garena_strndup(a, b.data, b.len);
     buf_free(&b);
     return r;
 }
@@ -216,6 +228,8 @@ static size_t t_word(const char *p)
 
 static const char *java_module_clean(struct garena *a, const char *m)
 {
+    if (!strchr(m, '$') && !strstr(m, "sun.reflect.Generated"))
+        return m; /* no codegen marker can match */
     const char *cur = m, *r;
     if ((r = subst(a, cur, m_reflect, t_digits)))
         cur = r;
@@ -276,9 +290,9 @@ struct frame_out {
 static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
 {
     struct garena *a = &g->arena;
-    const char *platform = event_frame_platform(&g->ev, f);
-    int family = event_platform_family(platform);
-    bool java = !strcmp(platform, "java");
+    int family = f->family;
+    unsigned pf = f->pflags;
+    bool java = pf & EVENT_P_JAVA;
 
     /* filename */
     struct gcomp *filename;
@@ -315,7 +329,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     } else {
         module = gcomp_leaf(a, "module", f->module);
         size_t ml = strlen(f->module), al = f->abs_path ? strlen(f->abs_path) : 0;
-        if (!strcmp(platform, "javascript") && strchr(f->module, '/') && f->abs_path && al >= ml &&
+        if ((pf & EVENT_P_JAVASCRIPT) && strchr(f->module, '/') && f->abs_path && al >= ml &&
             !strcmp(f->abs_path + al - ml, f->module)) {
             gcomp_set(module, false, "ignored bad javascript module");
         } else if (java) {
@@ -341,9 +355,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
 
     /* context line */
     struct gcomp *ctx = NULL;
-    if (truthy(f->context_line) &&
-        (!strcmp(platform, "javascript") || !strcmp(platform, "node") ||
-         !strcmp(platform, "python") || !strcmp(platform, "php") || !strcmp(platform, "ruby"))) {
+    if (truthy(f->context_line) && (pf & EVENT_P_CONTEXT_LINES)) {
         size_t cps;
         const char *line = collapse_ws(a, f->context_line, &cps);
         if (!*line) {
@@ -361,7 +373,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
 
     /* function */
     const char *func;
-    if (!strcmp(platform, "csharp"))
+    if (pf & EVENT_P_CSHARP)
         func = truthy(f->raw_function) ? f->raw_function : f->function;
     else
         func = truthy(f->function) ? f->function : f->raw_function;
@@ -370,7 +382,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         function = gcomp_new(a, "function");
     } else {
         function = gcomp_leaf(a, "function", func);
-        if (!strcmp(platform, "ruby")) {
+        if (pf & EVENT_P_RUBY) {
             if (!strncmp(func, "block ", 6)) {
                 function->v.leaves[0] = "block";
                 function->hint = "ruby block";
@@ -389,7 +401,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
                     }
                 }
             }
-        } else if (!strcmp(platform, "php")) {
+        } else if (pf & EVENT_P_PHP) {
             if (!strncmp(func, "[Anonymous", 10) || !strcmp(func, "class@anonymous")) /* "...\\0" in JSON */
                 gcomp_set(function, false, "ignored anonymous function");
             if (!strncmp(func, "class@anonymous", 15)) {
@@ -461,8 +473,11 @@ static bool is_recursive(const struct ev_frame *f, const struct ev_frame *prev)
 }
 
 /* One variant of one stack trace (Sentry's _single_stacktrace_variant + enhancer assembly). */
+/* The frame components below the frame level do not depend on the variant: they are built once
+ * per stack trace and shared by the app and system frame nodes (copies of `base`). */
 static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktrace *st,
-                                        const struct ev_exception *exc, int variant)
+                                        struct gcomp *const *base, const struct genh_matches *mt,
+                                        int variant)
 {
     struct garena *a = &g->arena;
     size_t n = st->n;
@@ -473,9 +488,10 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const struct ev_frame *f = &st->frames[i];
-        struct gcomp *fc = frame_component(g, f);
+        struct gcomp *fc = garena_alloc(a, sizeof *fc);
         if (!fc)
             return NULL;
+        *fc = *base[i];
         if (is_recursive(f, i ? &st->frames[i - 1] : NULL))
             gcomp_set(fc, false, HINT_RECURSION);
         if (variant == V_APP && f->in_app != 1)
@@ -483,7 +499,7 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
         frames[i] = fc;
     }
     if (n == 1 && frames[0]->contributes &&
-        event_platform_family(event_frame_platform(&g->ev, &st->frames[0])) == EVENT_FAMILY_JAVASCRIPT &&
+        st->frames[0].family == EVENT_FAMILY_JAVASCRIPT &&
         !truthy(st->frames[0].function) && has_url_origin(st->frames[0].abs_path, true))
         gcomp_set(frames[0], false, "ignored single non-URL JavaScript frame");
 
@@ -493,7 +509,7 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
         hints[i] = NULL;
     }
     struct genh_stack_state state;
-    genh_contribute(g->sets, g->n_sets, &g->ev, st, exc, contrib, hints, &state, a);
+    genh_contribute(mt, n, contrib, hints, &state, a);
     int app_c = 0, app_n = 0, sys_c = 0, sys_n = 0, total_c = 0;
     for (size_t i = 0; i < n; i++) {
         const struct ev_frame *f = &st->frames[i];
@@ -541,8 +557,17 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
 static int stacktrace_components(struct grun *g, const struct ev_stacktrace *st,
                                  const struct ev_exception *exc, struct gcomp *out[2])
 {
-    out[V_APP] = stacktrace_variant(g, st, exc, V_APP);
-    out[V_SYS] = stacktrace_variant(g, st, exc, V_SYS);
+    struct genh_matches mt;
+    if (genh_contrib_matches(g->sets, g->n_sets, &g->ev, st, exc, &mt, &g->arena) < 0)
+        return -1;
+    struct gcomp **base = garena_alloc(&g->arena, (st->n ? st->n : 1) * sizeof *base);
+    if (!base)
+        return -1;
+    for (size_t i = 0; i < st->n; i++)
+        if (!(base[i] = frame_component(g, &st->frames[i])))
+            return -1;
+    out[V_APP] = stacktrace_variant(g, st, base, &mt, V_APP);
+    out[V_SYS] = stacktrace_variant(g, st, base, &mt, V_SYS);
     if (!out[V_APP] || !out[V_SYS])
         return -1;
     struct gcomp *sys = out[V_SYS], *app = out[V_APP];

@@ -214,6 +214,26 @@ bool gglob_match(const char *pattern, const char *value, int flags)
     return glob_rec(pattern, value ? value : "", flags, &budget);
 }
 
+bool gglob_path_match_low(const char *pattern_lower, const char *lowered)
+{
+    int flags = GGLOB_DOUBLESTAR | GGLOB_PATH;
+    if (gglob_match(pattern_lower, lowered, flags))
+        return true;
+    if (lowered[0] == '/')
+        return false;
+    char stack[512];
+    size_t n = strlen(lowered);
+    char *v = n + 2 <= sizeof stack ? stack : malloc(n + 2);
+    if (!v)
+        return false;
+    v[0] = '/';
+    memcpy(v + 1, lowered, n + 1);
+    bool ok = gglob_match(pattern_lower, v, flags);
+    if (v != stack)
+        free(v);
+    return ok;
+}
+
 bool gglob_path_match(const char *pattern_lower, const char *value)
 {
     if (!value)
@@ -237,29 +257,41 @@ bool gglob_path_match(const char *pattern_lower, const char *value)
 
 /* ---------------- JSON strings ---------------- */
 
+/* Append without a function call when the buffer has room (the JSON writers are hot). */
+static inline void put_fast(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && buf_reserve(b, n) < 0)
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void gjson_raw(struct buf *b, const char *s, size_t n) { put_fast(b, s, n); }
+
 void gjson_str(struct buf *b, const char *s)
 {
     if (!s) {
-        buf_puts(b, "null");
+        put_fast(b, "null", 4);
         return;
     }
-    buf_putc(b, '"');
+    put_fast(b, "\"", 1);
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        buf_append(b, run, (size_t)(s - run));
+        put_fast(b, run, (size_t)(s - run));
         run = s + 1;
         switch (c) {
-        case '"': buf_puts(b, "\\\""); break;
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        case '\t': buf_puts(b, "\\t"); break;
+        case '"': put_fast(b, "\\\"", 2); break;
+        case '\\': put_fast(b, "\\\\", 2); break;
+        case '\n': put_fast(b, "\\n", 2); break;
+        case '\r': put_fast(b, "\\r", 2); break;
+        case '\t': put_fast(b, "\\t", 2); break;
         default: buf_printf(b, "\\u%04x", c); break;
         }
     }
-    buf_append(b, run, (size_t)(s - run));
-    buf_putc(b, '"');
+    put_fast(b, run, (size_t)(s - run));
+    put_fast(b, "\"", 1);
 }

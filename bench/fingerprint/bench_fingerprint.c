@@ -1,0 +1,211 @@
+/* Throughput of grouping_compute (normalise + fingerprint + grouping info) on one core.
+ *
+ *   bench_fingerprint [--seconds S] [--synthetic N] [--label L FILE.jsonl[.gz]] ...
+ *
+ * Events are parsed to json_t before timing (the digest worker receives parsed events too); the
+ * timed loop runs grouping_compute over them round-robin for S seconds per set and reports
+ * events/s (wall and thread CPU time). Synthetic sets are SDK-shaped events with 30 frames for
+ * Python, Node, Java and native (Cocoa). Files are JSON lines, each an event or
+ * {"event": ..., "group": ...} (the eval dataset format). Prints one JSON document. */
+#include "grouping/grouping.h"
+#include "util/buf.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#define MAX_EVENTS 5000
+
+struct set {
+    const char *label;
+    json_t *ev[MAX_EVENTS];
+    int n;
+    double frames;
+};
+
+static unsigned long long rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static const char *words[] = {"user", "order", "cart", "payment", "session", "token", "cache",
+                              "queue", "worker", "report", "invoice", "profile", "search", "index"};
+#define W() words[rnd(sizeof words / sizeof words[0])]
+
+static void synth(struct set *s, const char *platform, int n)
+{
+    for (int e = 0; e < n && s->n < MAX_EVENTS; e++) {
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "{\"platform\":\"%s\",\"level\":\"error\",\"exception\":{\"values\":[{", platform);
+        const char *type = !strcmp(platform, "java") ? "java.lang.IllegalStateException"
+                           : !strcmp(platform, "cocoa") ? "EXC_BAD_ACCESS"
+                           : !strcmp(platform, "node") ? "TypeError" : "KeyError";
+        buf_printf(&b, "\"type\":\"%s\",\"value\":\"%s %u not found at 0x%x after %ums\",", type, W(),
+                   rnd(100000), rnd(1u << 30), rnd(900));
+        buf_puts(&b, "\"mechanism\":{\"type\":\"generic\",\"handled\":false},\"stacktrace\":{\"frames\":[");
+        for (int i = 0; i < 30; i++) {
+            bool app = i >= 18 && rnd(4) != 0;
+            if (i)
+                buf_putc(&b, ',');
+            const char *a = W(), *c = W();
+            if (!strcmp(platform, "python")) {
+                buf_printf(&b, "{\"filename\":\"%s/%s.py\",\"abs_path\":\"/srv/%s/%s/%s.py\",\"module\":\"%s.%s\","
+                           "\"function\":\"%s_%s\",\"lineno\":%u,\"context_line\":\"    return %s(%s_id)\",\"in_app\":%s}",
+                           app ? "app" : "lib", a, app ? "app" : "venv/lib/python3.11/site-packages", app ? "app" : "lib",
+                           a, app ? "app" : "lib", a, c, a, rnd(500), c, a, app ? "true" : "false");
+            } else if (!strcmp(platform, "node")) {
+                buf_printf(&b, "{\"filename\":\"%s/%s.js\",\"abs_path\":\"/srv/%s/%s.js\",\"module\":\"%s\","
+                           "\"function\":\"%s.%s\",\"lineno\":%u,\"colno\":%u,\"context_line\":\"  const x = await %s(%s);\",\"in_app\":%s}",
+                           app ? "src" : "node_modules/lib", a, app ? "src" : "node_modules/lib", a, a,
+                           a, c, rnd(500), rnd(80), c, a, app ? "true" : "false");
+            } else if (!strcmp(platform, "java")) {
+                buf_printf(&b, "{\"filename\":\"%s.java\",\"module\":\"%s.%s.%s\",\"function\":\"%s\","
+                           "\"lineno\":%u,\"in_app\":%s}",
+                           a, app ? "com.example" : (rnd(2) ? "org.springframework" : "java.util"), c, a, c,
+                           rnd(900), app ? "true" : "false");
+            } else {
+                buf_printf(&b, "{\"function\":\"%s::%s(int, std::string const&) const\",\"package\":\"%s\","
+                           "\"instruction_addr\":\"0x%x\",\"in_app\":%s}",
+                           a, c, app ? "/private/var/containers/Bundle/Application/X/App.app/App"
+                                     : "/usr/lib/system/libdispatch.dylib",
+                           rnd(1u << 30), app ? "true" : "false");
+            }
+        }
+        buf_puts(&b, "]}}]},\"sdk\":{\"name\":\"sentry.bench\",\"version\":\"1.0\"}}");
+        json_error_t je;
+        json_t *j = json_loads(b.data, 0, &je);
+        buf_free(&b);
+        if (!j) {
+            fprintf(stderr, "synthetic event invalid: %s\n", je.text);
+            exit(1);
+        }
+        s->ev[s->n++] = j;
+        s->frames += 30;
+    }
+}
+
+static size_t count_frames(const json_t *ev)
+{
+    size_t n = 0;
+    const json_t *exc = json_object_get(ev, "exception");
+    const json_t *vals = json_is_object(exc) ? json_object_get(exc, "values") : exc;
+    for (size_t i = 0; json_is_array(vals) && i < json_array_size(vals); i++) {
+        const json_t *st = json_object_get(json_array_get(vals, i), "stacktrace");
+        n += json_array_size(json_object_get(st, "frames"));
+    }
+    const json_t *thr = json_object_get(ev, "threads");
+    vals = json_is_object(thr) ? json_object_get(thr, "values") : thr;
+    for (size_t i = 0; json_is_array(vals) && i < json_array_size(vals); i++)
+        n += json_array_size(json_object_get(json_object_get(json_array_get(vals, i), "stacktrace"), "frames"));
+    n += json_array_size(json_object_get(json_object_get(ev, "stacktrace"), "frames"));
+    return n;
+}
+
+static int load_file(struct set *s, const char *path)
+{
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return -1;
+    }
+    static char line[1 << 22];
+    while (s->n < MAX_EVENTS && gzgets(f, line, sizeof line)) {
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        if (!j)
+            continue;
+        json_t *ev = json_object_get(j, "event");
+        if (ev) {
+            json_incref(ev);
+            json_decref(j);
+            j = ev;
+        }
+        s->frames += (double)count_frames(j);
+        s->ev[s->n++] = j;
+    }
+    gzclose(f);
+    return s->n ? 0 : -1;
+}
+
+static double now(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void run_set(const struct set *s, double seconds, int first)
+{
+    char err[ERRMSG_SIZE];
+    struct grouping_result r;
+    /* warm-up pass (regex JIT, rule parsing) */
+    for (int i = 0; i < s->n && i < 200; i++)
+        if (grouping_compute(s->ev[i], NULL, &r, err) == 0)
+            grouping_result_free(&r);
+    long count = 0, failed = 0;
+    double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID), w1;
+    do {
+        for (int k = 0; k < 256; k++) {
+            if (grouping_compute(s->ev[count % s->n], NULL, &r, err) == 0)
+                grouping_result_free(&r);
+            else
+                failed++;
+            count++;
+        }
+        w1 = now(CLOCK_MONOTONIC);
+    } while (w1 - w0 < seconds);
+    double c1 = now(CLOCK_THREAD_CPUTIME_ID);
+    printf("%s    {\"set\": \"%s\", \"events\": %d, \"avg_frames\": %.1f, \"computed\": %ld, \"failed\": %ld, "
+           "\"wall_s\": %.3f, \"cpu_s\": %.3f, \"events_per_s_wall\": %.0f, \"events_per_s_cpu\": %.0f, "
+           "\"us_per_event_cpu\": %.2f}",
+           first ? "" : ",\n", s->label, s->n, s->frames / s->n, count, failed, w1 - w0, c1 - c0,
+           count / (w1 - w0), count / (c1 - c0), (c1 - c0) * 1e6 / count);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = 2.0;
+    int synthetic = 1000;
+    static struct set sets[16];
+    int ns = 0;
+    const char *label = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+            seconds = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc) {
+            synthetic = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--label") && i + 1 < argc) {
+            label = argv[++i];
+        } else if (ns < 12) {
+            sets[ns].label = label ? label : argv[i];
+            if (load_file(&sets[ns], argv[i]) == 0)
+                ns++;
+            label = NULL;
+        }
+    }
+    static const char *plats[] = {"python", "node", "java", "cocoa"};
+    static char names[4][64];
+    for (int p = 0; p < 4 && synthetic > 0; p++) {
+        snprintf(names[p], sizeof names[p], "synthetic-%s-30-frames", plats[p]);
+        sets[ns].label = names[p];
+        synth(&sets[ns], plats[p], synthetic);
+        ns++;
+    }
+    printf("{\"results\": [\n");
+    for (int i = 0; i < ns; i++)
+        run_set(&sets[i], seconds, i == 0);
+    printf("\n]}\n");
+    for (int i = 0; i < ns; i++)
+        for (int k = 0; k < sets[i].n; k++)
+            json_decref(sets[i].ev[k]);
+    return 0;
+}
