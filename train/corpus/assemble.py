@@ -138,20 +138,29 @@ def main():
     recs = load(paths)
     clean = []
     dropped = collections.Counter()
-    per_group = collections.Counter()
+    # cap each group at MAX_PER_GROUP events; when release 2 exists, keep up to half of the
+    # cap for it (builders already cap each release at MAX_PER_GROUP)
+    by_rel = collections.Counter((r["group"], r["release"]) for r in recs)
+    quota = {}
+    for (g, rel), n in by_rel.items():
+        n1, n2 = by_rel.get((g, 1), 0), by_rel.get((g, 2), 0)
+        k2 = min(n2, max(MAX_PER_GROUP // 2, MAX_PER_GROUP - n1))
+        quota[(g, 1)], quota[(g, 2)] = MAX_PER_GROUP - k2, k2
+    taken = collections.Counter()
     for r in recs:
         res = reserved_frame(r["event"])
         if res:
             dropped["reserved:" + res] += 1
             continue
-        if per_group[r["group"]] >= MAX_PER_GROUP:
+        key = (r["group"], r["release"])
+        if taken[key] >= quota[key]:
             dropped["over_cap"] += 1
             continue
         vals = exc_values(r["event"])
         if not vals:
             dropped["no_exception"] += 1
             continue
-        per_group[r["group"]] += 1
+        taken[key] += 1
         # the SDKs list chained exceptions oldest (root cause) first
         r["root_exception_type"] = vals[0].get("type")
         r["exception_type"] = vals[-1].get("type")
