@@ -76,6 +76,7 @@ struct ann_index *ann_alloc(int dim, const struct ann_params *p, char *err)
     x->blk_size = (x->off_links + (size_t)(1 + x->M0) * sizeof(uint32_t) + 15) & ~(size_t)15;
     x->level_mult = 1.0 / log((double)p->M);
     x->dot = ann_dot_select();
+    x->dot_many = ann_dot_many_select();
     x->graph = p->brute_force_below == 0;
     x->entry = ANN_NO_SLOT;
     x->max_level = -1;
@@ -437,7 +438,8 @@ static long search_level(const struct ann_index *x, const float *q, uint32_t ep,
     const uint16_t epoch = s->epoch;
     struct ann_cand *top = s->top;
     size_t ntop = 0, ncand = 0;
-    const int lines = (int)((x->off_id + 63) / 64) < 8 ? (int)((x->off_id + 63) / 64) : 8;
+    /* Prefetch whole small vectors; for long ones the first lines start the hardware prefetcher. */
+    const int lines = (int)((x->off_id + 63) / 64) < 4 ? (int)((x->off_id + 63) / 64) : 4;
 
     tags[ep] = epoch;
     s->cand[ncand++] = (struct ann_cand){ep_d, ep};
@@ -446,14 +448,21 @@ static long search_level(const struct ann_index *x, const float *q, uint32_t ep,
         top[ntop++] = (struct ann_cand){ep_d, ep};
         lower = ep_d;
     }
-    uint32_t fresh[1 + 2 * 128];
+    uint32_t fresh[2 * 128];
+    const float *vp[2 * 128];
+    float dd[2 * 128];
+    /* Only queries on an index with tombstones, or with a filter, look at each entry's flags. */
+    const int check = for_query && (filter || x->n_deleted);
     while (ncand) {
         struct ann_cand c = s->cand[0];
         if (c.d > lower && ntop >= ef)
             break;
         minheap_pop(s->cand, &ncand);
+        if (ncand)   /* the likely next node to expand: start loading its links */
+            __builtin_prefetch(ann_links(x, s->cand[0].slot, level), 0, 3);
 
-        /* Collect the unvisited neighbours first and start loading their vectors. */
+        /* Collect the unvisited neighbours first and start loading their vectors, then compute
+         * all their distances in one batch. */
         const uint32_t *ln = ann_links(x, c.slot, level);
         uint32_t cnt = ln[0], nf = 0;
         for (uint32_t j = 1; j <= cnt; j++) {
@@ -461,9 +470,12 @@ static long search_level(const struct ann_index *x, const float *q, uint32_t ep,
             if (tags[v] == epoch)
                 continue;
             tags[v] = epoch;
-            fresh[nf++] = v;
-            __builtin_prefetch(ann_vec(x, v), 0, 3);
+            fresh[nf] = v;
+            vp[nf++] = ann_vec(x, v);
+            prefetch_vec(x, v, lines);
         }
+        if (!nf)
+            continue;
         if (ncand + nf > s->cand_cap) {
             size_t cap = (ncand + nf) * 2;
             struct ann_cand *nc = realloc(s->cand, cap * sizeof *nc);
@@ -472,14 +484,13 @@ static long search_level(const struct ann_index *x, const float *q, uint32_t ep,
             s->cand = nc;
             s->cand_cap = cap;
         }
+        x->dot_many(q, vp, nf, (size_t)x->dim, dd);
         for (uint32_t j = 0; j < nf; j++) {
             uint32_t v = fresh[j];
-            if (j + 1 < nf)
-                prefetch_vec(x, fresh[j + 1], lines);
-            float d = dist(x, q, v);
+            float d = 1.0f - dd[j];
             if (ntop < ef || d < lower) {
                 minheap_push(s->cand, &ncand, (struct ann_cand){d, v});
-                if (for_query && (ann_deleted(x, v) || (filter && !filter(ann_id(x, v), ctx))))
+                if (check && (ann_deleted(x, v) || (filter && !filter(ann_id(x, v), ctx))))
                     continue;
                 maxheap_push(top, &ntop, (struct ann_cand){d, v});
                 if (ntop > ef)
@@ -650,10 +661,13 @@ static int insert_graph(struct ann_index *x, int64_t id, const float *v, char *e
                     nl[0] = oc + 1;
                     continue;
                 }
-                const float *ov = ann_vec(x, o);
+                const float *vp[2 * 128];
+                float dd[2 * 128];
                 for (uint32_t j = 0; j < oc; j++)
-                    nb[j] = (struct ann_cand){1.0f - x->dot(ov, ann_vec(x, old[1 + j]), (size_t)x->dim),
-                                              old[1 + j]};
+                    vp[j] = ann_vec(x, old[1 + j]);
+                x->dot_many(ann_vec(x, o), vp, oc, (size_t)x->dim, dd);
+                for (uint32_t j = 0; j < oc; j++)
+                    nb[j] = (struct ann_cand){1.0f - dd[j], old[1 + j]};
                 nb[oc] = (struct ann_cand){cb[i].d, slot};
                 qsort(nb, oc + 1, sizeof *nb, cand_cmp);
                 int k = select_neighbours(x, nb, (int)oc + 1, mmax, slot, v);

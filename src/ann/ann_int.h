@@ -25,6 +25,8 @@
 #define ANN_NO_SLOT      UINT32_MAX
 
 typedef float (*ann_dot_fn)(const float *a, const float *b, size_t dim);
+/* out[k] = dot(q, v[k]) for k < n */
+typedef void (*ann_dot_many_fn)(const float *q, const float *const *v, size_t n, size_t dim, float *out);
 
 /* Scratch of one search: visited tags (epoch counters) and the two heaps. Pooled per index. */
 struct ann_scratch {
@@ -52,6 +54,7 @@ struct ann_index {
     size_t off_id, off_meta, off_links;
     double level_mult;      /* 1 / ln(M) */
     ann_dot_fn dot;
+    ann_dot_many_fn dot_many;
 
     /* Graph state: written under `lock` (write), read under `lock` (read) or by the writer. */
     unsigned char *blocks;  /* n blocks of blk_size */
@@ -113,6 +116,7 @@ static inline uint32_t *ann_links(const struct ann_index *x, uint32_t s, int l)
 /* ann_dot.c */
 ann_dot_fn ann_dot_select(void);
 ann_dot_fn ann_dot_named(const char *name);
+ann_dot_many_fn ann_dot_many_select(void);
 
 /* ann_index.c, used by ann_io.c */
 struct ann_index *ann_alloc(int dim, const struct ann_params *p, char *err);
