@@ -99,7 +99,7 @@ json_t *eval_report_json(const char *strategy, double threshold, const struct ev
 #define H 540
 #define ML 70     /* margins: left, right, top, bottom */
 #define MR 30
-#define MT 50
+#define MT 70
 #define MB 60
 
 static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
@@ -191,27 +191,40 @@ int eval_plot_svg(struct buf *out, const struct eval_curve *curves, size_t n_cur
             polyline(out, &a, cv, 1, colour);
             polyline(out, &a, cv, 0, colour);
         }
-        /* points with their threshold; label about 8 of them so the text stays readable */
-        size_t step = cv->n > 8 ? (cv->n + 7) / 8 : 1;
+        /* points with their threshold, labelled where the label does not cover the previous one;
+         * a strategy without a threshold is one square */
+        double lx = -100, ly = -100;
         for (size_t i = 0; i < cv->n; i++) {
             const struct eval_sweep_point *pt = &cv->points[i];
             double x = px(&a, pt->scores.pair_recall), y = py(&a, pt->scores.pair_precision);
-            buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>", x, y,
-                       colour);
+            if (pt->threshold >= 0)
+                buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>", x,
+                           y, colour);
+            else
+                buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\">"
+                                "<title>", x - 5, y - 5, colour);
             put_escaped(out, cv->name);
             if (pt->threshold >= 0)
                 buf_printf(out, " t=%.3f", pt->threshold);
-            buf_printf(out, ": P=%.4f R=%.4f F1=%.4f</title></circle>\n",
-                       pt->scores.pair_precision, pt->scores.pair_recall, pt->scores.pair_f1);
-            if (pt->threshold >= 0 && (i % step == 0 || i + 1 == cv->n))
+            buf_printf(out, ": P=%.4f R=%.4f F1=%.4f</title></%s>\n", pt->scores.pair_precision,
+                       pt->scores.pair_recall, pt->scores.pair_f1,
+                       pt->threshold >= 0 ? "circle" : "rect");
+            if (pt->threshold < 0)      /* its BCubed point: a hollow square */
+                buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" "
+                                "fill=\"none\" stroke=\"%s\"/>\n",
+                           px(&a, pt->scores.bcubed_recall) - 5,
+                           py(&a, pt->scores.bcubed_precision) - 5, colour);
+            if (pt->threshold >= 0 && hypot(x - lx, y - ly) > 28) {
                 buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">%.3g"
                                 "</text>\n", x + 5, y - 5, colour, pt->threshold);
+                lx = x, ly = y;
+            }
         }
-        /* legend, bottom left */
-        double ly = H - MB - 16.0 * (double)(n_curves - c);
-        buf_printf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
-                        "stroke-width=\"2\"/><text x=\"%d\" y=\"%.1f\">",
-                   ML + 10, ly, ML + 34, ly, colour, ML + 40, ly + 4);
+        /* legend: one row above the plot */
+        double lx0 = ML + 170.0 * (double)c, ly0 = MT - 14;
+        buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                        "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\">",
+                   lx0, ly0, lx0 + 24, ly0, colour, lx0 + 30, ly0 + 4);
         put_escaped(out, cv->name);
         buf_puts(out, cv->n > 1 || (cv->n == 1 && cv->points[0].threshold >= 0)
                           ? "</text>\n" : " (no threshold)</text>\n");
