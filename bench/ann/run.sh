@@ -6,6 +6,7 @@
 #
 # usage: bench/ann/run.sh [DATASET...]   (default: all four; names as below)
 #        ANN_LIBS=faultline,hnswlib bench/ann/run.sh 1m64-random
+#        ANN_LIBS=faiss-hnsw ANN_TAG=-faiss-hnsw bench/ann/run.sh 512-random   (-> ann-512-random-faiss-hnsw.json)
 set -e
 BIN=${BUILD:-build}/bench/ann_compare
 W=bench/work/ann
@@ -26,13 +27,13 @@ one() {   # name kind n dim libs
     start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     out=$($BIN --data $W/$name.data --queries $W/$name.queries --dim $dim --k 10 --M 16 --efc 200 \
           --ef $EF --libs $libs --label $name)
-    cat > $R/ann-$name.json <<JSON
+    cat > $R/ann-$name${ANN_TAG:-}.json <<JSON
 {"benchmark": "bench/ann/run.sh $name", "started": "$start", "finished": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
  "machine": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, shared with other engineers' jobs (load average at end: $(cut -d' ' -f1-3 /proc/loadavg)); every library single-threaded, one after the other",
  "commit": "$(git rev-parse --short HEAD)",
  "result": $out}
 JSON
-    echo "wrote $R/ann-$name.json" >&2
+    echo "wrote $R/ann-$name${ANN_TAG:-}.json" >&2
 }
 
 ALL="512-clustered 512-random 1m64-clustered 1m64-random"
