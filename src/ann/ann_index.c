@@ -943,18 +943,24 @@ static size_t scan_all(const struct ann_index *x, const float *q, size_t k, ann_
                        void *ctx, struct ann_scratch *s)
 {
     size_t ntop = 0;
-    for (size_t i = 0; i < x->n; i++) {
-        uint32_t sl = (uint32_t)i;
-        if (i + 4 < x->n)
-            __builtin_prefetch(ann_vec(x, sl + 4), 0, 3);
-        float d = dist(x, q, sl);
-        if (ntop == k && d >= s->top[0].d)
-            continue;
-        if (ann_deleted(x, sl) || (filter && !filter(ann_id(x, sl), ctx)))
-            continue;
-        maxheap_push(s->top, &ntop, (struct ann_cand){d, sl});
-        if (ntop > k)
-            maxheap_pop(s->top, &ntop);
+    const float *vp[16];
+    float dd[16];
+    for (size_t i0 = 0; i0 < x->n; i0 += 16) {
+        size_t m = x->n - i0 < 16 ? x->n - i0 : 16;
+        for (size_t j = 0; j < m; j++)
+            vp[j] = ann_vec(x, (uint32_t)(i0 + j));
+        x->dot_many(q, vp, m, (size_t)x->dim, dd);
+        for (size_t j = 0; j < m; j++) {
+            uint32_t sl = (uint32_t)(i0 + j);
+            float d = 1.0f - dd[j];
+            if (ntop == k && d >= s->top[0].d)
+                continue;
+            if (ann_deleted(x, sl) || (filter && !filter(ann_id(x, sl), ctx)))
+                continue;
+            maxheap_push(s->top, &ntop, (struct ann_cand){d, sl});
+            if (ntop > k)
+                maxheap_pop(s->top, &ntop);
+        }
     }
     return ntop;
 }
