@@ -121,6 +121,15 @@ static void report_bad(const char *strategy, const struct eval_bad_lines *bad, j
         json_decref(lines);
 }
 
+/* The model and text variant of an embedding strategy, for reproducibility. */
+static void describe(const struct eval_pipeline *p, json_t *o)
+{
+    if (o && p->model) {
+        json_object_set_new(o, "model", json_string(p->model));
+        json_object_set_new(o, "text", json_string(p->text));
+    }
+}
+
 struct options {
     const char *dataset, *strategy, *assignments, *model, *plot;
     double      threshold;
@@ -146,6 +155,7 @@ static int run_once(const struct options *o, struct eval_pipeline *p, FILE *assi
     if (rc == 0 && o->json) {
         json_t *r = eval_report_json(p->strategy, p->threshold, set, err);
         if (r) {
+            describe(p, r);
             report_bad(p->strategy, &bad, r);
             json_array_append_new(results, r);
         } else
@@ -154,6 +164,8 @@ static int run_once(const struct options *o, struct eval_pipeline *p, FILE *assi
         report_bad(p->strategy, &bad, NULL);
         struct buf out = BUF_INIT;
         rc = eval_report_text(&out, p->strategy, p->threshold, set, err);
+        if (rc == 0 && p->model)
+            printf("model %s, text %s\n", p->model, p->text);
         if (rc == 0)
             printf("%s\n", out.data);
         buf_free(&out);
@@ -192,9 +204,13 @@ static int run_sweep(const struct options *o, struct eval_pipeline *p, struct ev
             json_array_append_new(arr, json_pack("{so so}", "threshold",
                                                  has_t ? json_real(pts[i].threshold) : json_null(),
                                                  "overall", eval_scores_json(&pts[i].scores)));
-        json_array_append_new(sweeps, json_pack("{ss so}", "strategy", p->strategy, "points", arr));
+        json_t *sw = json_pack("{ss so}", "strategy", p->strategy, "points", arr);
+        describe(p, sw);
+        json_array_append_new(sweeps, sw);
         return 0;
     }
+    if (p->model)
+        printf("model %s, text %s\n", p->model, p->text);
     printf("sweep, strategy %s%s\n  %9s %7s %7s %7s  %7s %7s %7s  %6s %6s %6s\n", p->strategy,
            has_t ? "" : " (no threshold: one point)", "threshold", "pairP", "pairR", "pairF1",
            "b3P", "b3R", "b3F1", "issues", "RR@1", "MRR");

@@ -134,6 +134,8 @@ struct eval_pipeline_options {
  * created and all its hashes attach to it. Its candidate is the issue of the matched hash. */
 struct eval_pipeline {
     const char *strategy;               /* "hash", "embedding", "hybrid" */
+    const char *model;                  /* encoder model file; NULL for strategies without one */
+    const char *text;                   /* canonical-text variant ("crash-first", "seer") or NULL */
     double      threshold;              /* in effect; -1 for strategies without one */
     void       *state;
     int  (*assign)(struct eval_pipeline *p, const json_t *event, struct eval_assignment *out,

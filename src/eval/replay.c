@@ -21,6 +21,8 @@ static int write_assignment(FILE *f, const struct eval_item *it, const struct ev
         json_object_set_new(o, "distance", json_real(a->distance));
     if (o && p->threshold >= 0)
         json_object_set_new(o, "threshold", json_real(p->threshold));
+    if (o && a->reason == EVAL_REASON_SIMILARITY && p->model)
+        json_object_set_new(o, "model", json_string(p->model));
     size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10);
     int rc = o ? json_dumpf(o, f, flags) : -1;
     json_decref(o);

@@ -46,6 +46,7 @@ struct sim_state {
     unsigned char      *cache_state;
     size_t              cache_cap;
     struct buf          text;
+    char                model_path[PATH_MAX];
 };
 
 /* The event's vector (cached by position), or NULL when it has no canonical text. */
@@ -134,6 +135,7 @@ static int search(struct sim_state *st, const float *q, struct eval_assignment *
                     st->dim, q, 1, 0.0f, st->dots, 1);
     for (size_t k = 0; k < st->n_vecs; k++) {
         double d = 1 - (double)st->dots[k];
+        d = d < 0 ? 0 : d;      /* rounding of unit vectors */
         if (d < st->best[st->vec_issue[k]])
             st->best[st->vec_issue[k]] = d;
     }
@@ -269,6 +271,9 @@ int eval_similarity_open(struct eval_pipeline *p, int hybrid,
     p->close = sim_close;
     st->hybrid = hybrid;
     st->text_variant = opt ? opt->text_variant : 0;
+    snprintf(st->model_path, sizeof st->model_path, "%s", path);
+    p->model = st->model_path;
+    p->text = st->text_variant == GROUPING_TEXT_CRASH_FIRST ? "crash-first" : "seer";
     if (embed_model_load(path, &st->model, err) < 0) {
         sim_close(p);
         return -1;

@@ -71,8 +71,9 @@ static void line_close(struct eval_pipeline *p) { free(p->state); }
 
 static void line_open(struct eval_pipeline *p, double threshold)
 {
-    *p = (struct eval_pipeline){"line", threshold, calloc(1, sizeof(struct line_state)),
-                                line_assign, line_reset, line_close};
+    *p = (struct eval_pipeline){.strategy = "line", .threshold = threshold,
+                                .state = calloc(1, sizeof(struct line_state)),
+                                .assign = line_assign, .reset = line_reset, .close = line_close};
     assert_non_null(p->state);
 }
 
@@ -323,6 +324,8 @@ static void test_similarity_strategies(void **state)
         assert_string_equal(json_string_value(json_object_get(o, "reason")), "similarity");
         double d = json_real_value(json_object_get(o, "distance"));
         assert_true(d > 0 && d <= 0.1);
+        assert_string_equal(json_string_value(json_object_get(o, "model")), "models/use-lite.gguf");
+        assert_string_equal(p.text, "crash-first");
         assert_int_equal(json_array_size(json_object_get(o, "candidates")), 2);
         json_decref(o);
         free(text);
