@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -542,11 +543,15 @@ int main(int argc, char **argv)
     printf("{\"url\":\"%s\",\"connections\":%d,\"duration_s\":%.2f,\"sizes\":[", url, cfg.connections, elapsed);
     for (int s = 0; s < cfg.nsizes; s++)
         printf("%s%zu", s ? "," : "", cfg.sizes[s]);
-    printf("],\"gzip_fraction\":%.2f,\"issue_types\":%d,\"requests\":%ld,\"accepted\":%ld,"
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                 (double)ru.ru_stime.tv_usec / 1e6;
+    printf("],\"loadgen_cpu_s\":%.2f,\"gzip_fraction\":%.2f,\"issue_types\":%d,\"requests\":%ld,\"accepted\":%ld,"
            "\"status\":{\"2xx\":%ld,\"4xx\":%ld,\"5xx\":%ld,\"400\":%ld,\"413\":%ld,\"429\":%ld},"
            "\"transport_errors\":%ld,\"accepted_per_s\":%.1f,\"mbytes_sent_per_s\":%.2f,"
            "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}}\n",
-           cfg.gzip_fraction, cfg.types, requests, accepted, cls[2], cls[4], cls[5], s400, s413, s429, errors,
+           cpu, cfg.gzip_fraction, cfg.types, requests, accepted, cls[2], cls[4], cls[5], s400, s413, s429, errors,
            (double)accepted / elapsed, (double)bytes / elapsed / 1e6, PCT(0.50), PCT(0.90), PCT(0.99),
            PCT(0.999), nlat ? lat[nlat - 1] / 1000.0 : 0.0);
     if (cfg.timeline) {

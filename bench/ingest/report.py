@@ -42,14 +42,15 @@ def read_samples(path):
     out = []
     with open(path) as f:
         for line in f:
-            parts = line.split(" ", 3)
-            if len(parts) < 4:
+            parts = line.split(" ", 4)
+            if len(parts) < 5:
                 continue
             try:
-                stats = json.loads(parts[3])
+                stats = json.loads(parts[4])
             except ValueError:
                 stats = {}
             out.append({"t": float(parts[0]), "rss_kb": int(parts[1] or 0), "hwm_kb": int(parts[2] or 0),
+                        "cpu_ticks": int(float(parts[3] or 0)),
                         **{k: stats.get(k) for k in ("inbox_pending", "digested_total", "accepted_total")}})
     return out
 
@@ -67,6 +68,7 @@ def main():
     for a in ("loadgen", "samples", "timeline", "final-stats", "command", "serve-command",
               "loadgen-command", "server-log", "out"):
         ap.add_argument("--" + a, required=True)
+    ap.add_argument("--clock-ticks", type=int, default=100)
     for a in ("load-start", "load-end", "drain-end"):
         ap.add_argument("--" + a, type=float, required=True)
     a = ap.parse_args()
@@ -106,6 +108,17 @@ def main():
         "overall_digested_per_s": round(final["digested_total"] / (a.drain_end - a.load_start), 1)
         if final.get("digested_total") is not None else None,
     }
+    # CPU the server itself used during the load: on a shared machine, events per CPU-second is the
+    # figure that does not depend on what else was running.
+    cpu = {}
+    if len(during) >= 2:
+        secs = (during[-1]["cpu_ticks"] - during[0]["cpu_ticks"]) / a.clock_ticks
+        wall = during[-1]["t"] - during[0]["t"]
+        acc = rate(samples, "accepted_total", a.load_start, a.load_end)
+        cpu = {"server_cpu_s_during_load": round(secs, 1),
+               "server_cores_busy": round(secs / wall, 2) if wall > 0 else None,
+               "accepted_per_server_cpu_s": round(acc * wall / secs, 1) if acc and secs > 0 else None,
+               "loadgen_cpu_s": load.get("loadgen_cpu_s")}
     timeline = []
     for s in samples:
         timeline.append([round(s["t"], 1), round(s["rss_kb"] / 1024, 1), s.get("inbox_pending"),
@@ -129,6 +142,7 @@ def main():
         "accepted_per_s_by_second": per_second,
         "digest": digest,
         "memory": memory,
+        "cpu": cpu,
         "bar": bar,
         "meets_bar": {
             "accepted_per_s": load["accepted_per_s"] >= bar["accepted_per_s"],
@@ -145,7 +159,7 @@ def main():
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
-    print(json.dumps({k: result[k] for k in ("loadgen", "digest", "memory", "meets_bar")}, indent=1))
+    print(json.dumps({k: result[k] for k in ("loadgen", "digest", "memory", "cpu", "meets_bar")}, indent=1))
 
 
 if __name__ == "__main__":

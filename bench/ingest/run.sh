@@ -64,14 +64,15 @@ done
 
 stats() { curl -s -m 5 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/0/stats/" || echo '{}'; }
 
-# One line a second: seconds since start, VmRSS kB, VmHWM kB, stats JSON.
+# One line a second: seconds since start, VmRSS kB, VmHWM kB, server CPU ticks (utime+stime), stats JSON.
 T0=$(date +%s.%N)
 elapsed() { awk -v a="$(date +%s.%N)" -v b="$T0" 'BEGIN { printf "%.3f", a - b }'; }
 (
     while kill -0 "$SERVER_PID" 2>/dev/null; do
         rss=$(awk '/^VmRSS/{print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
         hwm=$(awk '/^VmHWM/{print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
-        echo "$(elapsed) ${rss:-0} ${hwm:-0} $(stats)"
+        ticks=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0)
+        echo "$(elapsed) ${rss:-0} ${hwm:-0} ${ticks:-0} $(stats)"
         sleep 1
     done
 ) >"$WORK/samples.txt" &
@@ -108,7 +109,7 @@ OUT="bench/results/ingest-$LABEL-$(date -u +%Y%m%dT%H%M%SZ).json"
 /usr/bin/python3 "$REPO/bench/ingest/report.py" \
     --loadgen "$WORK/loadgen.json" --samples "$WORK/samples.txt" --timeline "$WORK/timeline.txt" \
     --load-start "$LOAD_START" --load-end "$LOAD_END" --drain-end "$DRAIN_END" \
-    --final-stats "$FINAL_STATS" \
+    --final-stats "$FINAL_STATS" --clock-ticks "$(getconf CLK_TCK)" \
     --command "bench/ingest/run.sh $ORIG_ARGS" \
     --serve-command "${SERVE_CMD[*]}" --loadgen-command "${LOADGEN_CMD[*]}" \
     --server-log "$WORK/server.log" --out "$OUT"
