@@ -140,7 +140,8 @@ struct eval_pipeline {
     void       *state;
     int  (*assign)(struct eval_pipeline *p, const json_t *event, struct eval_assignment *out,
                    char *err);
-    /* Forget every issue (a fresh store) and use a new threshold; keeps caches (model, vectors). */
+    /* Forget every issue (a fresh store) and use a new threshold; keeps caches (model, vectors
+     * cached by replay position: reset is for replaying the same dataset again). */
     int  (*reset)(struct eval_pipeline *p, double threshold, char *err);
     void (*close)(struct eval_pipeline *p);
 };

@@ -164,8 +164,10 @@ static int sim_assign(struct eval_pipeline *p, const json_t *event, struct eval_
     memset(out, 0, sizeof *out);
     out->distance = -1;
     struct grouping_result g;
-    if (grouping_compute(event, NULL, &g, err) < 0)
+    if (grouping_compute(event, NULL, &g, err) < 0) {
+        st->pos++;
         return -1;
+    }
     int rc = 0;
     int64_t hash_hit = 0;
     for (int i = 0; i < g.n_hashes && !hash_hit; i++) {
