@@ -33,6 +33,10 @@ struct similarity {
     struct bucket       *buckets;
     int                  n_buckets;
     double               rate, burst;
+    /* optional text -> vector cache (open addressing on a 64-bit text hash) */
+    uint64_t            *cache_keys;    /* 0 = empty slot */
+    float               *cache_vecs;
+    int                  cache_cap, cache_used;
 };
 
 void similarity_settings_default(struct similarity_settings *s)
@@ -147,6 +151,8 @@ void similarity_free(struct similarity *sim)
 {
     if (!sim)
         return;
+    free(sim->cache_keys);
+    free(sim->cache_vecs);
     ann_registry_free(sim->indexes);
     embed_model_free(sim->model);
     pthread_mutex_destroy(&sim->build_lock);
@@ -158,6 +164,56 @@ void similarity_free(struct similarity *sim)
 const char *similarity_model_name(const struct similarity *sim) { return sim->model_name; }
 
 int similarity_dim(const struct similarity *sim) { return sim->dim; }
+
+int similarity_enable_cache(struct similarity *sim, int max_entries, char *err)
+{
+    int cap = 16;
+    while (cap < max_entries * 2 && cap < (1 << 26))
+        cap *= 2;
+    sim->cache_keys = calloc((size_t)cap, sizeof *sim->cache_keys);
+    sim->cache_vecs = malloc((size_t)cap * (size_t)sim->dim * sizeof *sim->cache_vecs);
+    if (!sim->cache_keys || !sim->cache_vecs) {
+        free(sim->cache_keys);
+        free(sim->cache_vecs);
+        sim->cache_keys = NULL;
+        sim->cache_vecs = NULL;
+        errmsg_set(err, "out of memory for the embedding cache");
+        return -1;
+    }
+    sim->cache_cap = cap;
+    return 0;
+}
+
+int similarity_forget_indexes(struct similarity *sim, char *err)
+{
+    struct ann_registry *fresh = ann_registry_new(sim->dim, NULL, err);
+    if (!fresh)
+        return -1;
+    ann_registry_free(sim->indexes);
+    sim->indexes = fresh;
+    return 0;
+}
+
+/* FNV-1a, 64 bit; 0 is reserved for empty slots. */
+static uint64_t text_key(const char *text, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)text[i];
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+/* The slot of key: its own if cached, else the empty one where it would go (-1 if full). */
+static long cache_slot(const struct similarity *sim, uint64_t key)
+{
+    size_t mask = (size_t)sim->cache_cap - 1;
+    for (size_t i = key & mask, probes = 0; probes < (size_t)sim->cache_cap; i = (i + 1) & mask, probes++)
+        if (sim->cache_keys[i] == key || sim->cache_keys[i] == 0)
+            return (long)i;
+    return -1;
+}
 
 int similarity_embed_event(struct similarity *sim, const json_t *event, const struct grouping_config *cfg,
                            int text_variant, float *vec, char *err)
@@ -171,8 +227,21 @@ int similarity_embed_event(struct similarity *sim, const json_t *event, const st
     int usable = text.len > 0 && strstr(text.data, "  File ") != NULL;
     int rc = 0;
     if (usable) {
-        const char *texts[1] = {text.data};
-        rc = embed_texts(sim->model, texts, 1, vec, err) < 0 ? -1 : 1;
+        uint64_t key = sim->cache_keys ? text_key(text.data, text.len) : 0;
+        long slot = key ? cache_slot(sim, key) : -1;
+        float *cached = slot >= 0 ? sim->cache_vecs + (size_t)slot * (size_t)sim->dim : NULL;
+        if (cached && sim->cache_keys[slot] == key) {
+            memcpy(vec, cached, (size_t)sim->dim * sizeof *vec);
+            rc = 1;
+        } else {
+            const char *texts[1] = {text.data};
+            rc = embed_texts(sim->model, texts, 1, vec, err) < 0 ? -1 : 1;
+            if (rc == 1 && cached && sim->cache_used * 2 < sim->cache_cap) {
+                sim->cache_keys[slot] = key;
+                memcpy(cached, vec, (size_t)sim->dim * sizeof *vec);
+                sim->cache_used++;
+            }
+        }
     }
     buf_free(&text);
     return rc;

@@ -42,6 +42,15 @@ void similarity_free(struct similarity *sim);
 const char *similarity_model_name(const struct similarity *sim);
 int  similarity_dim(const struct similarity *sim);
 
+/* Keeps the vector of every distinct canonical text embedded from now on (up to max_entries), so
+ * replaying the same events again (an evaluation sweep over thresholds) embeds each text once.
+ * Only for single-threaded use (faultline eval); the server does not enable it. */
+int  similarity_enable_cache(struct similarity *sim, int max_entries, char *err);
+
+/* Drops every project's index (they are rebuilt from the store on next use). For a process that
+ * starts over with a fresh store, such as an evaluation replay; never while others search. */
+int  similarity_forget_indexes(struct similarity *sim, char *err);
+
 /* Canonical text of the event (empty when it has no usable stack trace) and its embedding.
  * Returns 1 with vec filled, 0 when the event has no usable text, negative on error. */
 int  similarity_embed_event(struct similarity *sim, const json_t *event, const struct grouping_config *cfg,
