@@ -40,4 +40,7 @@ $(BUILD)/bench/ann_crossover: bench/ann/crossover.c $(ANN_OBJS)
 
 .PHONY: ann-crossover
 ann-crossover: $(BUILD)/bench/ann_crossover
-	nice -n 10 $< > bench/results/ann-crossover.json
+	{ printf '{"benchmark": "make ann-crossover", "date": "%s", "commit": "%s", "machine": "%s, %s cores, shared with other jobs (CPU time per query, min of 3 rounds)",\n "result": ' \
+	    "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$(git rev-parse --short HEAD)" \
+	    "$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$$(nproc)"; \
+	  nice -n 10 $<; printf '}\n'; } > bench/results/ann-crossover.json
