@@ -30,15 +30,17 @@
 #define ANN_ECORRUPT  (-5)   /* file is damaged: rebuild the index from the stored vectors */
 #define ANN_EVERSION  (-6)   /* file has another format version: rebuild likewise */
 
-/* Measured crossover (bench/results/ann-crossover.json): below this many vectors an exhaustive
- * scan is at least as fast as the graph search at ef_search=100. */
-#define ANN_BRUTE_FORCE_BELOW 2000
+/* brute_force_below = ANN_BRUTE_FORCE_AUTO (the default) picks the measured crossover for the
+ * dimension (bench/results/ann-crossover.json: below it an exhaustive scan is at least as fast as
+ * the graph search at ef_search=100): 2000 vectors from 512-d up, 3000 from 128-d, else 5000. */
+#define ANN_BRUTE_FORCE_AUTO (-1)
 
 struct ann_params {
     int M;                 /* links per node on upper levels; level 0 keeps 2*M (default 16) */
     int ef_construction;   /* candidate list size while inserting (default 200) */
     int ef_search;         /* candidate list size of a search when the caller passes ef <= 0 (default 100) */
-    int brute_force_below; /* exhaustive search until this many live vectors; 0: always a graph */
+    int brute_force_below; /* exhaustive search until this many live vectors; 0: always a graph;
+                            * ANN_BRUTE_FORCE_AUTO: by dimension (default) */
     uint64_t seed;         /* random level generator seed (default fixed, so builds are repeatable) */
 };
 

@@ -27,7 +27,7 @@ void ann_params_default(struct ann_params *p)
     p->M = 16;
     p->ef_construction = 200;
     p->ef_search = 100;
-    p->brute_force_below = ANN_BRUTE_FORCE_BELOW;
+    p->brute_force_below = ANN_BRUTE_FORCE_AUTO;
     p->seed = 0x9e3779b97f4a7c15ull;
 }
 
@@ -46,8 +46,8 @@ static int check_params(int dim, const struct ann_params *p, char *err)
         errmsg_set(err, "ann: ef_construction/ef_search must be in 1..100000");
         return ANN_EINVAL;
     }
-    if (p->brute_force_below < 0) {
-        errmsg_set(err, "ann: brute_force_below must be >= 0");
+    if (p->brute_force_below < ANN_BRUTE_FORCE_AUTO) {
+        errmsg_set(err, "ann: brute_force_below must be >= 0 (or ANN_BRUTE_FORCE_AUTO)");
         return ANN_EINVAL;
     }
     return 0;
@@ -69,6 +69,8 @@ struct ann_index *ann_alloc(int dim, const struct ann_params *p, char *err)
     }
     x->dim = dim;
     x->p = *p;
+    if (x->p.brute_force_below == ANN_BRUTE_FORCE_AUTO)
+        x->p.brute_force_below = dim >= 512 ? 2000 : dim >= 128 ? 3000 : 5000;
     x->M0 = 2 * p->M;
     x->off_id = (size_t)dim * sizeof(float);
     x->off_meta = x->off_id + sizeof(int64_t);
