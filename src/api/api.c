@@ -133,6 +133,8 @@ static json_t *project_json(struct api *api, struct store *s, const struct store
         json_object_set_new(j, "similarityMode", json_string(modes[set.mode]));
         json_object_set_new(j, "similarityGroupThreshold", json_real(set.group_threshold));
         json_object_set_new(j, "similarityThreshold", json_real(set.similar_threshold));
+        json_object_set_new(j, "similarityText",
+                            json_string(set.text_variant == GROUPING_TEXT_SEER ? "seer" : "crash-first"));
         json_object_set_new(j, "similarityModel",
                             api->cfg.sim ? json_string(similarity_model_name(api->cfg.sim)) : json_null());
     }
@@ -215,9 +217,11 @@ static void update_project(struct api *api, struct store *s, const struct store_
         }
     }
     /* Similarity settings: strings or numbers, stored as text. */
-    static const char *const sim_keys[] = {"similarityMode", "similarityGroupThreshold", "similarityThreshold"};
-    char sim_values[3][64];
-    for (int i = 0; i < 3; i++) {
+    static const char *const sim_keys[] = {"similarityMode", "similarityGroupThreshold", "similarityThreshold",
+                                           "similarityText"};
+    enum { N_SIM_KEYS = sizeof sim_keys / sizeof sim_keys[0] };
+    char sim_values[N_SIM_KEYS][64];
+    for (int i = 0; i < N_SIM_KEYS; i++) {
         json_t *v = json_object_get(body, sim_keys[i]);
         sim_values[i][0] = '\0';
         if (!v)
@@ -241,7 +245,7 @@ static void update_project(struct api *api, struct store *s, const struct store_
             return;
         }
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_SIM_KEYS; i++)
         if (sim_values[i][0] && store_project_option_set(s, p->id, sim_keys[i], sim_values[i], err) < 0) {
             send_error(resp, 500, err);
             json_decref(body);

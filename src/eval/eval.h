@@ -200,10 +200,6 @@ int eval_plot_svg(struct buf *out, const struct eval_curve *curves, size_t n_cur
 
 /* ---- used inside this module ------------------------------------------------------------------- */
 
-/* Opens the embedding (hybrid = 0) or hybrid (hybrid = 1) strategy (src/eval/similar.c). */
-int eval_similarity_open(struct eval_pipeline *p, int hybrid,
-                         const struct eval_pipeline_options *opt, char *err);
-
 /* ---- small string -> int64 hash map used inside this module ----------------------------------- */
 
 struct eval_map_slot {

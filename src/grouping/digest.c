@@ -34,6 +34,7 @@ struct digest_ctx {
     struct pipeline_stats *stats;
     int64_t               backlog_cap;
     float                *vec;
+    int                   embedding_only;
 };
 
 struct digest_ctx *digest_ctx_new(void)
@@ -63,6 +64,8 @@ void digest_ctx_free(struct digest_ctx *ctx)
     free(ctx->vec);
     free(ctx);
 }
+
+void digest_ctx_set_embedding_only(struct digest_ctx *ctx, int on) { ctx->embedding_only = on; }
 
 void digest_ctx_set_similarity(struct digest_ctx *ctx, struct similarity *sim, struct pipeline_stats *stats)
 {
@@ -153,6 +156,20 @@ static void exception_metadata(const json_t *event, const char **type, const cha
         *type = json_string_value(t);
     if (json_is_string(v))
         *value = json_string_value(v);
+}
+
+/* The issue of the first of the event's hashes that has one (0 if none). */
+static int lookup_hashes(struct store *s, int64_t project_id, const struct grouping_result *g, int64_t *issue_id,
+                         struct digest_outcome *out, char *err)
+{
+    for (int i = 0; i < g->n_hashes && !*issue_id; i++) {
+        int found = store_hash_lookup(s, project_id, g->hashes[i], issue_id, err);
+        if (found < 0)
+            return -1;
+        if (found)
+            memcpy(out->matched_hash, g->hashes[i], sizeof out->matched_hash);
+    }
+    return 0;
 }
 
 /* Whether the hash came from a custom or built-in fingerprint (SDK or server rules): such events
@@ -269,14 +286,9 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
     int rc = 0;
     char *info_sim = NULL;
     int64_t issue_id = 0;
-    for (int i = 0; i < g.n_hashes && !issue_id; i++) {
-        int found = store_hash_lookup(s, project_id, g.hashes[i], &issue_id, err);
-        if (found < 0) {
-            rc = -1;
-            goto done;
-        }
-        if (found)
-            memcpy(out->matched_hash, g.hashes[i], sizeof out->matched_hash);
+    if (!ctx->embedding_only && lookup_hashes(s, project_id, &g, &issue_id, out, err) < 0) {
+        rc = -1;
+        goto done;
     }
     double seen = received;
     const char *decision = NULL;
@@ -291,6 +303,10 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
         }
         if (issue_id)
             out->reason = DIGEST_SIMILARITY;
+        else if (ctx->embedding_only && !embedded && lookup_hashes(s, project_id, &g, &issue_id, out, err) < 0) {
+            rc = -1;
+            goto done;
+        }
     }
     if (!issue_id) {
         const char *type, *value;

@@ -41,6 +41,9 @@ void digest_ctx_free(struct digest_ctx *ctx);
 /* Turns on similarity grouping for the events this context digests (per-project settings still
  * apply; sim NULL turns it off). stats, if given, lets the embedding budget see the backlog. */
 void digest_ctx_set_similarity(struct digest_ctx *ctx, struct similarity *sim, struct pipeline_stats *stats);
+/* Evaluation only: every event goes through the similarity step first, its hashes decide only
+ * when that step is skipped (no usable stack trace). Measures embedding grouping on its own. */
+void digest_ctx_set_embedding_only(struct digest_ctx *ctx, int on);
 
 /* Groups and stores one event (the caller holds a transaction on s). payload is the event's
  * zstd-compressed JSON as stored in the inbox. */

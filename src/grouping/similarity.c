@@ -58,6 +58,15 @@ static int parse_mode(const char *v)
     return -1;
 }
 
+static int parse_text(const char *v)
+{
+    if (strcmp(v, "crash-first") == 0)
+        return GROUPING_TEXT_CRASH_FIRST;
+    if (strcmp(v, "seer") == 0)
+        return GROUPING_TEXT_SEER;
+    return -1;
+}
+
 static int parse_distance(const char *v, double *out)
 {
     char *end;
@@ -76,6 +85,11 @@ int similarity_validate_option(const char *key, const char *value, char *err)
             errmsg_set(err, "similarityMode must be off, shadow or on");
             return -1;
         }
+    } else if (strcmp(key, "similarityText") == 0) {
+        if (parse_text(value) < 0) {
+            errmsg_set(err, "similarityText must be crash-first or seer");
+            return -1;
+        }
     } else if (strcmp(key, "similarityGroupThreshold") == 0 || strcmp(key, "similarityThreshold") == 0) {
         if (parse_distance(value, &d) < 0) {
             errmsg_set(err, "%s must be a cosine distance from 0 to 2", key);
@@ -91,14 +105,19 @@ int similarity_validate_option(const char *key, const char *value, char *err)
 int similarity_settings_load(struct store *s, int64_t project_id, struct similarity_settings *out, char *err)
 {
     similarity_settings_default(out);
-    char *mode = NULL, *group = NULL, *similar = NULL;
+    char *mode = NULL, *group = NULL, *similar = NULL, *text = NULL;
     if (store_project_option_get(s, project_id, "similarityMode", &mode, err) < 0 ||
         store_project_option_get(s, project_id, "similarityGroupThreshold", &group, err) < 0 ||
-        store_project_option_get(s, project_id, "similarityThreshold", &similar, err) < 0) {
+        store_project_option_get(s, project_id, "similarityThreshold", &similar, err) < 0 ||
+        store_project_option_get(s, project_id, "similarityText", &text, err) < 0) {
         free(mode);
         free(group);
+        free(similar);
         return -1;
     }
+    if (text && parse_text(text) >= 0)
+        out->text_variant = parse_text(text);
+    free(text);
     if (mode && parse_mode(mode) >= 0)
         out->mode = parse_mode(mode);
     if (group)
@@ -182,6 +201,16 @@ int similarity_enable_cache(struct similarity *sim, int max_entries, char *err)
     }
     sim->cache_cap = cap;
     return 0;
+}
+
+void similarity_set_rate(struct similarity *sim, double per_second)
+{
+    pthread_mutex_lock(&sim->budget_lock);
+    sim->rate = per_second;
+    sim->burst = per_second * 4 > BUDGET_BURST_DEFAULT ? per_second * 4 : BUDGET_BURST_DEFAULT;
+    for (int i = 0; i < sim->n_buckets; i++)
+        sim->buckets[i].tokens = sim->burst;
+    pthread_mutex_unlock(&sim->budget_lock);
 }
 
 int similarity_forget_indexes(struct similarity *sim, char *err)

@@ -18,7 +18,7 @@ struct similarity;
 enum similarity_mode { SIMILARITY_OFF = 0, SIMILARITY_SHADOW = 1, SIMILARITY_ON = 2 };
 
 /* Per-project settings (project options similarityMode, similarityGroupThreshold,
- * similarityThreshold); the defaults come from docs/evaluation.md. */
+ * similarityThreshold, similarityText); the defaults come from docs/evaluation.md. */
 struct similarity_settings {
     int    mode;
     double group_threshold;     /* cosine distance at or under which a new hash joins an issue */
@@ -46,6 +46,9 @@ int  similarity_dim(const struct similarity *sim);
  * replaying the same events again (an evaluation sweep over thresholds) embeds each text once.
  * Only for single-threaded use (faultline eval); the server does not enable it. */
 int  similarity_enable_cache(struct similarity *sim, int max_entries, char *err);
+
+/* Embedding budget rate (per second per project); the default is FAULTLINE_SIMILARITY_RATE or 50. */
+void similarity_set_rate(struct similarity *sim, double per_second);
 
 /* Drops every project's index (they are rebuilt from the store on next use). For a process that
  * starts over with a fresh store, such as an evaluation replay; never while others search. */
