@@ -142,19 +142,20 @@ static double now(clockid_t c)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void run_set(const struct set *s, double seconds, int first)
+static void run_set(const struct set *s, double seconds, int first, int skip_info)
 {
     char err[ERRMSG_SIZE];
     struct grouping_result r;
+    struct grouping_config cfg = {.skip_info = skip_info};
     /* warm-up pass (regex JIT, rule parsing) */
     for (int i = 0; i < s->n && i < 200; i++)
-        if (grouping_compute(s->ev[i], NULL, &r, err) == 0)
+        if (grouping_compute(s->ev[i], &cfg, &r, err) == 0)
             grouping_result_free(&r);
     long count = 0, failed = 0;
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID), w1;
     do {
         for (int k = 0; k < 256; k++) {
-            if (grouping_compute(s->ev[count % s->n], NULL, &r, err) == 0)
+            if (grouping_compute(s->ev[count % s->n], &cfg, &r, err) == 0)
                 grouping_result_free(&r);
             else
                 failed++;
@@ -163,10 +164,10 @@ static void run_set(const struct set *s, double seconds, int first)
         w1 = now(CLOCK_MONOTONIC);
     } while (w1 - w0 < seconds);
     double c1 = now(CLOCK_THREAD_CPUTIME_ID);
-    printf("%s    {\"set\": \"%s\", \"events\": %d, \"avg_frames\": %.1f, \"computed\": %ld, \"failed\": %ld, "
+    printf("%s    {\"set\": \"%s\", \"info_json\": %s, \"events\": %d, \"avg_frames\": %.1f, \"computed\": %ld, \"failed\": %ld, "
            "\"wall_s\": %.3f, \"cpu_s\": %.3f, \"events_per_s_wall\": %.0f, \"events_per_s_cpu\": %.0f, "
            "\"us_per_event_cpu\": %.2f}",
-           first ? "" : ",\n", s->label, s->n, s->frames / s->n, count, failed, w1 - w0, c1 - c0,
+           first ? "" : ",\n", s->label, skip_info ? "false" : "true", s->n, s->frames / s->n, count, failed, w1 - w0, c1 - c0,
            count / (w1 - w0), count / (c1 - c0), (c1 - c0) * 1e6 / count);
     fflush(stdout);
 }
@@ -202,7 +203,9 @@ int main(int argc, char **argv)
     }
     printf("{\"results\": [\n");
     for (int i = 0; i < ns; i++)
-        run_set(&sets[i], seconds, i == 0);
+        run_set(&sets[i], seconds, i == 0, 0);
+    for (int i = 0; i < ns; i++) /* hashes only: what normalise + fingerprint costs alone */
+        run_set(&sets[i], seconds, 0, 1);
     printf("\n]}\n");
     for (int i = 0; i < ns; i++)
         for (int k = 0; k < sets[i].n; k++)

@@ -27,6 +27,6 @@ out = {
 }
 json.dump(out, open("bench/results/fingerprint.json", "w"), indent=2)
 for r in raw["results"]:
-    print("%-28s %6d events, %5.1f frames avg: %8.0f events/s (cpu), %6.2f us/event" % (
-        r["set"], r["events"], r["avg_frames"], r["events_per_s_cpu"], r["us_per_event_cpu"]))
+    print("%-28s info=%-5s %6d events, %5.1f frames avg: %8.0f events/s (cpu), %6.2f us/event" % (
+        r["set"], r["info_json"], r["events"], r["avg_frames"], r["events_per_s_cpu"], r["us_per_event_cpu"]))
 PY

@@ -121,7 +121,7 @@ int cmd_grouping_info(int argc, char **argv)
         fprintf(stderr, "faultline grouping-info: %s: line %d: %s\n", event_path, jerr.line, jerr.text);
         goto done;
     }
-    struct grouping_config cfg = {rules, fprules};
+    struct grouping_config cfg = {.enhancements = rules, .fingerprint_rules = fprules};
     if (text_kind) {
         struct buf out = BUF_INIT;
         if (grouping_canonical_text(ev, &cfg, variant, &out, err) < 0) {

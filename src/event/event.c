@@ -152,38 +152,73 @@ static void url_path(const char *url, const char **start, size_t *len)
     *len = (size_t)(end - p);
 }
 
+static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
+
+/* One pass over the frame's keys (cheaper than a hash lookup per field). */
 static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
 {
     memset(f, 0, sizeof *f);
-    f->function = get_str(j, "function");
-    f->raw_function = get_str(j, "raw_function");
-    f->module = get_str(j, "module");
-    f->filename = get_nstr(j, "filename");
-    f->abs_path = get_nstr(j, "abs_path");
-    f->package = get_str(j, "package");
-    f->context_line = get_str(j, "context_line");
-    f->platform = valid_platform(get_nstr(j, "platform"));
-    f->instruction_addr = get_str(j, "instruction_addr");
-    const json_t *v = json_object_get(j, "lineno");
-    if (json_is_integer(v)) {
-        f->lineno = json_integer_value(v);
-        f->has_lineno = true;
+    f->in_app = -1;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)j, key, v) {
+        const char *sv = json_is_string(v) ? json_string_value(v) : NULL;
+        switch (key[0]) {
+        case 'a':
+            if (!strcmp(key, "abs_path"))
+                f->abs_path = nonempty(sv);
+            break;
+        case 'c':
+            if (!strcmp(key, "context_line"))
+                f->context_line = sv;
+            else if (!strcmp(key, "colno") && json_is_integer(v)) {
+                f->colno = json_integer_value(v);
+                f->has_colno = true;
+            }
+            break;
+        case 'd':
+            if (!strcmp(key, "data") && json_is_object(v)) {
+                const json_t *sm = json_object_get(v, "sourcemap");
+                f->has_sourcemap = sm && !json_is_null(sm);
+                /* a category from earlier processing stays unless a rule sets another */
+                f->category = get_nstr(v, "category");
+            }
+            break;
+        case 'f':
+            if (!strcmp(key, "function"))
+                f->function = sv;
+            else if (!strcmp(key, "filename"))
+                f->filename = nonempty(sv);
+            break;
+        case 'i':
+            if (!strcmp(key, "in_app"))
+                f->in_app = json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : -1;
+            else if (!strcmp(key, "instruction_addr"))
+                f->instruction_addr = sv;
+            break;
+        case 'l':
+            if (!strcmp(key, "lineno") && json_is_integer(v)) {
+                f->lineno = json_integer_value(v);
+                f->has_lineno = true;
+            }
+            break;
+        case 'm':
+            if (!strcmp(key, "module"))
+                f->module = sv;
+            break;
+        case 'p':
+            if (!strcmp(key, "package"))
+                f->package = sv;
+            else if (!strcmp(key, "platform"))
+                f->platform = valid_platform(nonempty(sv));
+            break;
+        case 'r':
+            if (!strcmp(key, "raw_function"))
+                f->raw_function = sv;
+            break;
+        }
     }
-    v = json_object_get(j, "colno");
-    if (json_is_integer(v)) {
-        f->colno = json_integer_value(v);
-        f->has_colno = true;
-    }
-    v = json_object_get(j, "in_app");
-    f->in_app = json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : -1;
     f->client_in_app = f->in_app;
-    const json_t *data = json_object_get(j, "data");
-    if (json_is_object(data)) {
-        const json_t *sm = json_object_get(data, "sourcemap");
-        f->has_sourcemap = sm && !json_is_null(sm);
-        /* a category from earlier processing stays unless a rule sets another */
-        f->category = get_nstr(data, "category");
-    }
     const char *plat = f->platform ? f->platform : e->platform;
     f->family = (unsigned char)event_platform_family(plat);
     f->pflags = (unsigned char)event_platform_flags(plat);

@@ -347,8 +347,10 @@ int grouping_compute(const json_t *event, const struct grouping_config *cfg,
         out->culprit = make_culprit(g);
         snprintf(out->level, sizeof out->level, "%s", norm_level(g->ev.level));
         snprintf(out->platform, sizeof out->platform, "%s", g->ev.platform);
-        out->info_json = make_info(g, out);
-        if (!out->title || !out->culprit || !out->info_json || out->n_hashes == 0) {
+        bool want_info = !(cfg && cfg->skip_info);
+        if (want_info)
+            out->info_json = make_info(g, out);
+        if (!out->title || !out->culprit || (want_info && !out->info_json) || out->n_hashes == 0) {
             grouping_result_free(out);
             errmsg_set(err, "out of memory");
             rc = -1;

@@ -17,6 +17,9 @@
 struct grouping_config {
     const char *enhancements;       /* stack trace rules */
     const char *fingerprint_rules;  /* server-side fingerprint rules */
+    int skip_info;                  /* added: 1 = leave grouping_result.info_json NULL (hashes, title,
+                                       culprit only); the info can be recomputed later from the stored
+                                       event with the same config, since hashes are deterministic */
 };
 
 struct grouping_result {

@@ -53,7 +53,7 @@ static void normalize_stack(struct event *e, struct ev_stacktrace *st, const str
 
 static bool has_url_origin(const char *path, bool files_are_urls)
 {
-    if (!path || !*path)
+    if (!path || !*path || !strchr("hab f", path[0]))
         return false;
     if (!strncmp(path, "http:", 5) || !strncmp(path, "https:", 6) ||
         !strncmp(path, "applewebdata:", 13) || !strncmp(path, "blob:", 5))
@@ -476,8 +476,8 @@ static bool is_recursive(const struct ev_frame *f, const struct ev_frame *prev)
 /* The frame components below the frame level do not depend on the variant: they are built once
  * per stack trace and shared by the app and system frame nodes (copies of `base`). */
 static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktrace *st,
-                                        struct gcomp *const *base, const struct genh_matches *mt,
-                                        int variant)
+                                        struct gcomp *const *base, const bool *recursive,
+                                        const struct genh_matches *mt, int variant)
 {
     struct garena *a = &g->arena;
     size_t n = st->n;
@@ -492,7 +492,7 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
         if (!fc)
             return NULL;
         *fc = *base[i];
-        if (is_recursive(f, i ? &st->frames[i - 1] : NULL))
+        if (recursive[i])
             gcomp_set(fc, false, HINT_RECURSION);
         if (variant == V_APP && f->in_app != 1)
             fc->contributes = false;
@@ -563,11 +563,16 @@ static int stacktrace_components(struct grun *g, const struct ev_stacktrace *st,
     struct gcomp **base = garena_alloc(&g->arena, (st->n ? st->n : 1) * sizeof *base);
     if (!base)
         return -1;
-    for (size_t i = 0; i < st->n; i++)
+    bool *recursive = garena_alloc(&g->arena, (st->n ? st->n : 1) * sizeof *recursive);
+    if (!recursive)
+        return -1;
+    for (size_t i = 0; i < st->n; i++) {
         if (!(base[i] = frame_component(g, &st->frames[i])))
             return -1;
-    out[V_APP] = stacktrace_variant(g, st, base, &mt, V_APP);
-    out[V_SYS] = stacktrace_variant(g, st, base, &mt, V_SYS);
+        recursive[i] = is_recursive(&st->frames[i], i ? &st->frames[i - 1] : NULL);
+    }
+    out[V_APP] = stacktrace_variant(g, st, base, recursive, &mt, V_APP);
+    out[V_SYS] = stacktrace_variant(g, st, base, recursive, &mt, V_SYS);
     if (!out[V_APP] || !out[V_SYS])
         return -1;
     struct gcomp *sys = out[V_SYS], *app = out[V_APP];

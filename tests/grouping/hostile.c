@@ -7,7 +7,7 @@
 #include <stdlib.h>
 int main(int argc, char **argv) {
     FILE *f = fopen(argv[1], "r"); char *line = NULL; size_t cap = 0; ssize_t n; int ok = 0, bad = 0;
-    struct grouping_config cfg = {"function:f* -group\n[ category:x ] | app:yes ^-app v+group max-frames=3\n", "type:E* -> {{ default }}, {{ stack.function }}\nmessage:\"*a*\" -> x title=\"{{ error.value }}\"\n"};
+    struct grouping_config cfg = {.enhancements = "function:f* -group\n[ category:x ] | app:yes ^-app v+group max-frames=3\n", .fingerprint_rules = "type:E* -> {{ default }}, {{ stack.function }}\nmessage:\"*a*\" -> x title=\"{{ error.value }}\"\n"};
     while ((n = getline(&line, &cap, f)) > 0) {
         json_error_t je; json_t *ev = json_loads(line, JSON_ALLOW_NUL, &je); if (!ev) continue;
         struct grouping_result r; char err[ERRMSG_SIZE];

@@ -95,7 +95,7 @@ static json_t *info_of(const char *event_json, const char *rules)
     json_error_t je;
     json_t *ev = json_loads(event_json, 0, &je);
     assert_non_null(ev);
-    struct grouping_config cfg = {rules, NULL};
+    struct grouping_config cfg = {.enhancements = rules};
     struct grouping_result r;
     char err[ERRMSG_SIZE];
     assert_int_equal(grouping_compute(ev, &cfg, &r, err), 0);

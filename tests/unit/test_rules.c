@@ -82,7 +82,7 @@ static json_t *info_for(const char *ev_json, const char *enh, const char *fp)
     json_error_t je;
     json_t *ev = json_loads(ev_json, 0, &je);
     assert_non_null(ev);
-    struct grouping_config cfg = {enh, fp};
+    struct grouping_config cfg = {.enhancements = enh, .fingerprint_rules = fp};
     struct grouping_result r;
     char err[ERRMSG_SIZE];
     assert_int_equal(grouping_compute(ev, &cfg, &r, err), 0);
