@@ -119,3 +119,29 @@ def _all_issues(srv, p):
         cursor = harness.next_cursor(r)
         if not cursor or not r.json():
             return out
+
+
+def test_sigterm_under_load(make_server):
+    """A clean stop (SIGTERM) under load exits 0 and loses nothing that was acknowledged."""
+    srv = make_server(projects=("graceful",))
+    p = srv.projects["graceful"]
+    stop = threading.Event()
+    senders = [Sender(p, 100 + i, stop) for i in range(3)]
+    for s in senders:
+        s.start()
+    for _ in range(3):
+        time.sleep(0.7)
+        assert srv.stop() == 0, srv.log_tail()
+        srv.start()
+    time.sleep(0.5)
+    stop.set()
+    for s in senders:
+        s.join(timeout=30)
+    acked = set().union(*(s.acked for s in senders))
+    assert len(acked) >= 50
+    srv.wait_drained(timeout=60 * harness.SLOW)
+    stored = []
+    for issue in _all_issues(srv, p):
+        stored += harness.issue_event_ids(srv, issue["id"])
+    assert acked <= set(stored), f"{len(acked - set(stored))} acknowledged events lost"
+    assert len(stored) == len(set(stored))

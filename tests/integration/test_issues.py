@@ -68,3 +68,14 @@ def test_issue_counts_projects_apart(server, project, other_project):
     b = _issue(server, other_project, harness.make_event(typ, "x"))
     assert a["id"] != b["id"]
     assert a["project"]["id"] == project.id and b["project"]["id"] == other_project.id
+
+
+def test_projects_are_isolated(server, project, other_project):
+    typ = f"Isolated{uuid.uuid4().hex[:8]}"
+    ev = harness.make_event(typ, "only in the first project")
+    issue = _issue(server, project, ev)
+    assert issue["id"] in [i["id"] for i in project.issues(query=typ)]
+    assert other_project.issues(query=typ) == []
+    assert other_project.get_event(ev["event_id"]) is None
+    r = server.api("GET", f"/api/0/projects/{other_project.id}/events/{ev['event_id']}/")
+    harness.assert_detail(r, 404)
