@@ -407,6 +407,18 @@ int event_parse(const json_t *ev, struct event *out, char *err)
     e->checksum = get_nstr(ev, "checksum");
     e->culprit = get_nstr(ev, "culprit");
     e->title = get_nstr(ev, "title");
+    static const char *const iface[5][2] = {
+        {"csp", "sentry.interfaces.Csp"},          {"hpkp", "sentry.interfaces.Hpkp"},
+        {"expectct", "sentry.interfaces.ExpectCT"}, {"expectstaple", "sentry.interfaces.ExpectStaple"},
+        {"template", "sentry.interfaces.Template"},
+    };
+    const json_t **slot[5] = {&e->csp, &e->hpkp, &e->expectct, &e->expectstaple, &e->template_};
+    for (int i = 0; i < 5; i++) {
+        const json_t *v = json_object_get(ev, iface[i][0]);
+        if (!json_is_object(v))
+            v = json_object_get(ev, iface[i][1]);
+        *slot[i] = json_is_object(v) ? v : NULL;
+    }
     const json_t *tags = json_object_get(ev, "tags");
     if (json_is_object(tags) || json_is_array(tags))
         e->tags = tags;

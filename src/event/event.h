@@ -99,6 +99,8 @@ struct event {
     const char *log_message;    /* logentry.message (template) */
     const char *log_formatted;  /* logentry.formatted, or the plain "message" string */
     const json_t *tags;         /* object or array of pairs, or NULL */
+    /* security reports and templates (objects, or NULL) */
+    const json_t *csp, *hpkp, *expectct, *expectstaple, *template_;
     const json_t *json;
 
     struct ev_exception *exceptions;  /* oldest to newest */

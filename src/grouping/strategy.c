@@ -1034,6 +1034,129 @@ static int strategy_message(struct grun *g, struct strat_out *o)
     return 0;
 }
 
+/* Template (score 1100): basename of the template file and its context line. */
+static int strategy_template(struct grun *g, struct strat_out *o)
+{
+    struct garena *a = &g->arena;
+    const json_t *t = g->ev.template_;
+    const json_t *fn = json_object_get(t, "filename"), *cl = json_object_get(t, "context_line");
+    struct gcomp *f = gcomp_new(a, "filename"), *c = gcomp_new(a, "context-line");
+    if (!f || !c)
+        return -1;
+    if (json_is_string(fn)) {
+        const char *s = json_string_value(fn), *b = strrchr(s, '/');
+        f = gcomp_leaf(a, "filename", b ? b + 1 : s);
+    }
+    if (json_is_string(cl))
+        c = gcomp_leaf(a, "context-line", json_string_value(cl));
+    struct gcomp *kids[2] = {f, c};
+    struct gcomp *tc = gcomp_kids(a, "template", kids, 2);
+    if (!tc)
+        return -1;
+    so_add(o, "default", false, tc);
+    return 0;
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(s, *list))
+            return true;
+    return false;
+}
+
+/* The CSP report's blocked URI as Sentry normalises it (scheme-only values become URIs,
+ * http(s) keep only the host, empty / self is "'self'"). */
+static const char *csp_normalize_uri(struct garena *a, const char *v)
+{
+    static const char *const netloc_schemes[] = {
+        "", "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https",
+        "shttp", "snews", "prospero", "rtsp", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs",
+        "git", "git+ssh", "ws", "wss", NULL};
+    if (!v || !*v || !strcmp(v, "'self'") || !strcmp(v, "self"))
+        return "'self'";
+    const char *scheme = v, *host = "";
+    size_t sl = strlen(v), hl = 0;
+    const char *colon = strchr(v, ':');
+    if (colon) {
+        /* urlsplit: a valid scheme is a letter then letters, digits, + - . */
+        bool valid = isalpha((unsigned char)v[0]);
+        for (const char *p = v; p < colon && valid; p++)
+            valid = isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.';
+        const char *rest = colon + 1;
+        sl = valid ? (size_t)(colon - v) : 0;
+        if (!valid)
+            rest = v;
+        if (rest[0] == '/' && rest[1] == '/') {
+            host = rest + 2;
+            hl = strcspn(host, "/?#");
+        }
+    }
+    char *sch = garena_strndup(a, scheme, sl);
+    for (char *p = sch; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    if (!sch)
+        return v;
+    if (colon && (!strcmp(sch, "http") || !strcmp(sch, "https")))
+        return garena_strndup(a, host, hl);
+    if (hl || in_list(sch, netloc_schemes))
+        return garena_printf(a, "%s%s//%.*s", sch, *sch ? ":" : "", (int)hl, host);
+    return garena_printf(a, "%s%s", sch, *sch ? ":" : "");
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Security reports: salt + hostname (HPKP, Expect-CT, Expect-Staple); CSP: directive salt plus
+ * the local script violation or the blocked URI. */
+static int strategy_security(struct grun *g, struct strat_out *o, const json_t *iface, const char *id)
+{
+    struct garena *a = &g->arena;
+    struct gcomp *c;
+    if (!strcmp(id, "csp")) {
+        const char *eff = jstr(iface, "effective_directive");
+        const char *violated = jstr(iface, "violated_directive");
+        const char *uri = csp_normalize_uri(a, jstr(iface, "blocked_uri"));
+        const char *local = NULL;
+        if (violated && *violated && eff && !strcmp(eff, "script-src") && !strcmp(uri, "'self'")) {
+            if (strstr(violated, "'unsafe-inline'"))
+                local = "'unsafe-inline'";
+            else if (strstr(violated, "'unsafe-eval'"))
+                local = "'unsafe-eval'";
+        }
+        struct gcomp *salt = gcomp_leaf(a, "salt", eff);
+        struct gcomp *viol, *u = gcomp_leaf(a, "uri", uri);
+        if (!salt || !u)
+            return -1;
+        salt->hint = "a static salt";
+        if (local) {
+            viol = gcomp_leaf(a, "violation", local);
+            gcomp_set(u, false, "violation takes precedence");
+        } else {
+            viol = gcomp_new(a, "violation");
+            if (viol)
+                viol->hint = "not a local script violation";
+        }
+        if (!viol)
+            return -1;
+        struct gcomp *kids[3] = {salt, viol, u};
+        c = gcomp_kids(a, "csp", kids, 3);
+    } else {
+        struct gcomp *kids[2] = {gcomp_leaf(a, "salt", id), gcomp_leaf(a, "hostname", jstr(iface, "hostname"))};
+        if (!kids[0] || !kids[1])
+            return -1;
+        kids[0]->hint = "a static salt";
+        c = gcomp_kids(a, id, kids, 2);
+    }
+    if (!c)
+        return -1;
+    so_add(o, "default", false, c);
+    return 0;
+}
+
 static struct gvariant *add_variant(struct grun *g, const char *name)
 {
     for (int i = 0; i < g->n_variants; i++)
@@ -1125,9 +1248,10 @@ static int build_variants(struct grun *g)
         resolved[i] = strcmp(fp_type, "default") ? gfp_resolve_var(fp[i], e, a) : fp[i];
 
     /* strategies in priority order */
-    struct strat_out outs[4];
-    const char *names[4] = {"exception", "threads", "stacktrace", "message"};
-    int ns = 0;
+    struct strat_out outs[9];
+    const char *names[9] = {"exception", "threads", "stacktrace", "template", "csp", "hpkp",
+                            "expectstaple", "expectct", "message"};
+    int ns = 9;
     memset(outs, 0, sizeof outs);
     if (e->n_exceptions && strategy_exception(g, &outs[0]) < 0)
         return -1;
@@ -1135,14 +1259,23 @@ static int build_variants(struct grun *g)
         return -1;
     if (e->has_stacktrace && strategy_stacktrace(g, &outs[2]) < 0)
         return -1;
-    if ((e->log_message || e->log_formatted) && strategy_message(g, &outs[3]) < 0)
+    if (e->template_ && strategy_template(g, &outs[3]) < 0)
         return -1;
-    ns = 4;
+    if (e->csp && strategy_security(g, &outs[4], e->csp, "csp") < 0)
+        return -1;
+    if (e->hpkp && strategy_security(g, &outs[5], e->hpkp, "hpkp") < 0)
+        return -1;
+    if (e->expectstaple && strategy_security(g, &outs[6], e->expectstaple, "expect-staple") < 0)
+        return -1;
+    if (e->expectct && strategy_security(g, &outs[7], e->expectct, "expect-ct") < 0)
+        return -1;
+    if ((e->log_message || e->log_formatted) && strategy_message(g, &outs[8]) < 0)
+        return -1;
 
     int winner = -1;
     const char *precedence = NULL;
     /* components of each variant across strategies */
-    struct gcomp *by_variant[3][4];
+    struct gcomp *by_variant[3][9];
     int nb[3] = {0, 0, 0};
     const char *vnames[3];
     int nv = 0;

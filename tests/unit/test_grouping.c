@@ -192,6 +192,42 @@ static void test_threads(void **state)
     done(&r);
 }
 
+static void test_security_and_template(void **state)
+{
+    (void)state;
+    struct res r;
+    /* CSP: directive salt + blocked host; the message loses to the report */
+    run(&r, "{\"csp\":{\"blocked_uri\":\"https://cdn.example.com/x.js\",\"violated_directive\":\"script-src\","
+            "\"effective_directive\":\"script-src\"},\"logentry\":{\"formatted\":\"Blocked\"}}");
+    const char *c1[] = {"script-src", "cdn.example.com"};
+    expect_md5(vhash(&r, "default"), c1, N(c1));
+    done(&r);
+    /* local inline script: the violation replaces the URI */
+    run(&r, "{\"csp\":{\"blocked_uri\":\"self\",\"violated_directive\":\"script-src 'self' 'unsafe-inline'\","
+            "\"effective_directive\":\"script-src\"}}");
+    const char *c2[] = {"script-src", "'unsafe-inline'"};
+    expect_md5(vhash(&r, "default"), c2, N(c2));
+    done(&r);
+    run(&r, "{\"csp\":{\"blocked_uri\":\"data\",\"effective_directive\":\"img-src\"}}");
+    const char *c3[] = {"img-src", "data:"};
+    expect_md5(vhash(&r, "default"), c3, N(c3));
+    done(&r);
+    run(&r, "{\"hpkp\":{\"hostname\":\"www.example.com\"}}");
+    const char *h[] = {"hpkp", "www.example.com"};
+    expect_md5(vhash(&r, "default"), h, N(h));
+    done(&r);
+    run(&r, "{\"template\":{\"filename\":\"views/Index.html\",\"context_line\":\"{{ x.y }}\"},"
+            "\"exception\":{\"values\":[{\"type\":\"E\"}]}}");
+    const char *e[] = {"E"};
+    expect_md5(vhash(&r, "app"), e, 1); /* exceptions outrank templates */
+    assert_null(vhash(&r, "default"));
+    done(&r);
+    run(&r, "{\"template\":{\"filename\":\"views/Index.html\",\"context_line\":\"{{ x.y }}\"}}");
+    const char *t[] = {"Index.html", "{{ x.y }}"};
+    expect_md5(vhash(&r, "default"), t, N(t));
+    done(&r);
+}
+
 static void test_hostile(void **state)
 {
     (void)state;
@@ -259,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_custom_fingerprints),
         cmocka_unit_test(test_chains_and_groups),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_security_and_template),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_canonical_text),
     };
