@@ -72,15 +72,23 @@ static void sb_add(struct sb *s, const void *data, size_t n)
 static void sb_printf(struct sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(struct sb *s, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    sb_grow(s, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(s->p + s->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    s->len += (size_t)n;
+    sb_grow(s, 256);
+    for (;;) {
+        size_t room = s->cap - s->len;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(s->p + s->len, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            fprintf(stderr, "loadgen: formatting failed\n");
+            exit(1);
+        }
+        if ((size_t)n < room) {
+            s->len += (size_t)n;
+            return;
+        }
+        sb_grow(s, (size_t)n);
+    }
 }
 
 /* ---- event templates ------------------------------------------------------------------------ */
@@ -534,7 +542,8 @@ int main(int argc, char **argv)
         return 1;
     size_t k = 0;
     for (int i = 0; i < cfg.connections; i++) {
-        memcpy(lat + k, ws[i].lat_us, ws[i].nlat * sizeof *lat);
+        if (ws[i].nlat)
+            memcpy(lat + k, ws[i].lat_us, ws[i].nlat * sizeof *lat);
         k += ws[i].nlat;
         free(ws[i].lat_us);
     }
