@@ -3,7 +3,9 @@
  * Prints, without a server, how an event is fingerprinted: its hashes (lookup order), title,
  * culprit, and every grouping variant with its hash and component tree (with the reason each
  * non-contributing component was ignored). --text prints the canonical stack trace text used for
- * similarity grouping instead (seer | crash-first). EVENT.json may be "-" for stdin. */
+ * similarity grouping instead (seer | crash-first). EVENT.json may be "-" for stdin. Fingerprint
+ * rules embedded in the event as "_fingerprinting_rules" (Sentry's test-input convention) are
+ * used when --fingerprint-rules is not given. */
 #include "cli/cli.h"
 #include "grouping/grouping.h"
 #include "util/buf.h"
@@ -40,6 +42,61 @@ static char *slurp(const char *path)
     if (f != stdin)
         fclose(f);
     if (buf_reserve(&b, 0) < 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+static void quoted(struct buf *b, const char *s)
+{
+    buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_putc(b, '\\');
+        buf_putc(b, *s == '\n' ? ' ' : *s);
+    }
+    buf_putc(b, '"');
+}
+
+/* Sentry's test inputs may carry their fingerprint rules as JSON under "_fingerprinting_rules":
+ * [{"matchers": [["type", "X"], ["!path", "**" "/y"]], "fingerprint": [...], "attributes": {"title": ...}}].
+ * Turn them into rule text (used when no --fingerprint-rules file is given). NULL if none. */
+static char *embedded_fingerprint_rules(const json_t *ev)
+{
+    const json_t *rules = json_object_get(ev, "_fingerprinting_rules");
+    if (!json_is_array(rules) || json_array_size(rules) == 0)
+        return NULL;
+    struct buf b = BUF_INIT;
+    size_t i;
+    const json_t *r;
+    json_array_foreach(rules, i, r) {
+        const json_t *ms = json_object_get(r, "matchers"), *fp = json_object_get(r, "fingerprint");
+        if (!json_is_array(ms) || !json_is_array(fp) || !json_array_size(ms) || !json_array_size(fp))
+            continue;
+        size_t k;
+        const json_t *m;
+        json_array_foreach(ms, k, m) {
+            const json_t *key = json_array_get(m, 0), *pat = json_array_get(m, 1);
+            if (!json_is_string(key) || !json_is_string(pat))
+                continue;
+            buf_printf(&b, "%s%s:", k ? " " : "", json_string_value(key));
+            quoted(&b, json_string_value(pat));
+        }
+        buf_puts(&b, " ->");
+        const json_t *v;
+        json_array_foreach(fp, k, v) {
+            buf_puts(&b, k ? ", " : " ");
+            quoted(&b, json_is_string(v) ? json_string_value(v) : "");
+        }
+        const json_t *title = json_object_get(json_object_get(r, "attributes"), "title");
+        if (json_is_string(title)) {
+            buf_puts(&b, " title=");
+            quoted(&b, json_string_value(title));
+        }
+        buf_putc(&b, '\n');
+    }
+    if (!b.len) {
         buf_free(&b);
         return NULL;
     }
@@ -119,6 +176,11 @@ int cmd_grouping_info(int argc, char **argv)
     ev = !strcmp(event_path, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(event_path, 0, &jerr);
     if (!ev) {
         fprintf(stderr, "faultline grouping-info: %s: line %d: %s\n", event_path, jerr.line, jerr.text);
+        goto done;
+    }
+    if (!fprules && (fprules = embedded_fingerprint_rules(ev)) != NULL &&
+        grouping_validate_rules(GROUPING_RULES_FINGERPRINT, fprules, err) < 0) {
+        fprintf(stderr, "faultline grouping-info: %s: _fingerprinting_rules: %s\n", event_path, err);
         goto done;
     }
     struct grouping_config cfg = {.enhancements = rules, .fingerprint_rules = fprules};
