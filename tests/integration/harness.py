@@ -40,6 +40,16 @@ class HarnessError(AssertionError):
     pass
 
 
+def _die_with_parent():
+    """Runs in the child before exec: SIGKILL it if the test process dies (no orphan servers
+    when pytest is killed by a timeout)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def free_port():
     """A TCP port nobody listens on right now (the kernel's pick)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -194,7 +204,7 @@ class Server:
         self.log = open(self.log_path, "ab")
         self.out = open(self.out_path, "ab")
         self.proc = subprocess.Popen(cmd, env=self.env(), stdout=self.out, stderr=self.log,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         self.starts += 1
         if wait:
             self.wait_ready()

@@ -81,6 +81,7 @@ def test_env_settings(make_server):
     srv = make_server(projects=("p",), start=False)
     srv.log = open(srv.log_path, "ab")
     srv.proc = subprocess.Popen([harness.BIN, "serve"], env=srv.env(), stdout=subprocess.DEVNULL,
+                                preexec_fn=harness._die_with_parent,
                                 stderr=srv.log)
     srv.wait_ready()
     r = srv.api("GET", "/api/0/projects/")
