@@ -4,8 +4,9 @@
  * culprit, and every grouping variant with its hash and component tree (with the reason each
  * non-contributing component was ignored). --text prints the canonical stack trace text used for
  * similarity grouping instead (seer | crash-first). EVENT.json may be "-" for stdin. Fingerprint
- * rules embedded in the event as "_fingerprinting_rules" (Sentry's test-input convention) are
- * used when --fingerprint-rules is not given. */
+ * rules embedded in the event as "_fingerprinting_rules" and stack trace rules as
+ * "_grouping": {"enhancements": "..."} (Sentry's test-input conventions) are used when
+ * --fingerprint-rules / --rules are not given. */
 #include "cli/cli.h"
 #include "grouping/grouping.h"
 #include "util/buf.h"
@@ -177,6 +178,15 @@ int cmd_grouping_info(int argc, char **argv)
     if (!ev) {
         fprintf(stderr, "faultline grouping-info: %s: line %d: %s\n", event_path, jerr.line, jerr.text);
         goto done;
+    }
+    /* Sentry's test inputs may also carry project stack trace rules as _grouping.enhancements */
+    const json_t *emb = json_object_get(json_object_get(ev, "_grouping"), "enhancements");
+    if (!rules && json_is_string(emb) && *json_string_value(emb)) {
+        rules = strdup(json_string_value(emb));
+        if (rules && grouping_validate_rules(GROUPING_RULES_ENHANCEMENTS, rules, err) < 0) {
+            fprintf(stderr, "faultline grouping-info: %s: _grouping.enhancements: %s\n", event_path, err);
+            goto done;
+        }
     }
     if (!fprules && (fprules = embedded_fingerprint_rules(ev)) != NULL &&
         grouping_validate_rules(GROUPING_RULES_FINGERPRINT, fprules, err) < 0) {
