@@ -1,7 +1,7 @@
 # src/ann extra targets.
 #
 #   make ann-tsan          concurrent search-during-insert test under ThreadSanitizer
-#   make ann-compare       bench/ann/ann_compare (faultline vs hnswlib vs faiss), see bench/ann/README.md
+#   make ann-compare       bench/ann/ann_compare (faultline vs hnswlib vs faiss), see docs/ann.md
 #   make ann-bench-run     the recorded comparison (long: run it niced, on an otherwise quiet machine)
 #   make ann-crossover     brute force vs graph crossover -> bench/results/ann-crossover.json
 
