@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch side of bench/embed: the reference encoders in train/ (train/use_lite.py, train/bert.py)
 on the same GGUF, token counts and thread count as build/bench/bench_embed. Prints one JSON object
-shaped like bench_embed's. Times the forward pass only (tokenisation excluded), eager mode, f32.
+shaped like bench_embed's. Times the forward pass only (tokenisation excluded), eager mode, f32;
+wall clock and the main thread's CPU time (with one thread torch and OpenBLAS compute inline).
 
     /usr/bin/python3 bench/embed/bench_torch.py --model FILE [--threads 1] [--tokens 64,128,256,512]
         [--batch 8] [--min-seconds 1]
@@ -57,12 +58,14 @@ def main():
             ids = make(T)
             assert len(ids) == T, (len(ids), T)
             m.forward_ids(ids)
-            lat, start = [], time.perf_counter()
+            lat, cpu, start = [], [], time.perf_counter()
             while time.perf_counter() - start < a.min_seconds or len(lat) < 3:
-                s = time.perf_counter()
+                s, c = time.perf_counter(), time.thread_time()
                 m.forward_ids(ids)
+                cpu.append((time.thread_time() - c) * 1e3)
                 lat.append((time.perf_counter() - s) * 1e3)
             lat.sort()
+            cpu.sort()
             n, start = 0, time.perf_counter()
             while time.perf_counter() - start < a.min_seconds or n < 1:
                 for _ in range(a.batch):
@@ -70,6 +73,7 @@ def main():
                 n += 1
             tps = n * a.batch / (time.perf_counter() - start)
             res.append({"tokens": T, "batch1_ms_best": round(lat[0], 3), "batch1_ms_median": round(lat[len(lat) // 2], 3),
+                        "batch1_cpu_ms_best": round(cpu[0], 3), "batch1_cpu_ms_median": round(cpu[len(cpu) // 2], 3),
                         "runs": len(lat), "batch": a.batch, "batch_texts_per_s": round(tps, 1)})
     print(json.dumps({"model": a.model, "arch": arch, "threads": a.threads, "torch": torch.__version__,
                       "load_ms": round(load_ms, 2), "results": res,
