@@ -52,6 +52,7 @@ struct erule {
     int na;
     bool classifier, contributes;
     int family_mask;     /* prefilter: families this rule can match (all bits when unknown) */
+    bool needs_category; /* prefilter: a positive category matcher (frame, caller or callee) */
     int pkey;            /* prefilter: key of a positive matcher with a 2-char literal prefix, or -1 */
     unsigned ph;         /* ... and the hash of that prefix */
     char *desc;          /* matcher description for hints */
@@ -66,6 +67,7 @@ struct genh {
 /* ---------------- parsing ---------------- */
 
 static char *glob_needle(const char *p);
+static bool uses_category(const struct ematcher *m);
 
 /* 2-character prefix hash for the rule prefilter (10 bits). */
 static unsigned prefix_hash(char a, char b)
@@ -474,6 +476,11 @@ static int parse_rule(struct lexer *lx, struct erule *r)
         if (r->m[i].key == MK_FAMILY && !r->m[i].negated && (r->m[i].family_mask & 8))
             r->family_mask &= 0xF;
     }
+    r->needs_category = (r->has_caller && uses_category(&r->caller)) ||
+                        (r->has_callee && uses_category(&r->callee));
+    for (int i = 0; i < r->nm; i++)
+        if (uses_category(&r->m[i]))
+            r->needs_category = true;
     r->pkey = -1;
     for (int i = 0; i < r->nm && r->pkey < 0; i++) {
         const struct ematcher *m = &r->m[i];
@@ -599,7 +606,13 @@ struct fprep {
 struct sprep {
     int families;
     unsigned char pre[4][128];
-    struct buf all[5];   /* every frame's function, module, package, path, filename, joined */
+    const char *all[5];  /* every frame's function, module, package, path, filename, joined */
+};
+
+/* Everything prepared once per stack trace and reused by both rule passes. */
+struct stackprep {
+    struct fprep *fp;
+    struct sprep sp;
 };
 
 struct mctx {
@@ -607,7 +620,8 @@ struct mctx {
     const struct ev_stacktrace *st;
     const struct ev_exception *exc;
     const struct fprep *fp;
-    struct sprep sp;
+    const struct sprep *spp;
+    bool categories;     /* some frame has a category (rules on categories can match) */
 };
 
 static int pre_slot(int key)
@@ -650,38 +664,50 @@ static void all_add(struct buf *b, const char *v)
     }
 }
 
-static void summarize(struct mctx *c)
+static void summarize(struct garena *a, const struct ev_stacktrace *st, const struct fprep *fp,
+                      struct sprep *sp)
 {
-    memset(&c->sp, 0, sizeof c->sp);
-    for (size_t i = 0; i < c->st->n; i++) {
-        const struct ev_frame *f = &c->st->frames[i];
+    memset(sp, 0, sizeof *sp);
+    struct buf all[5] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+    for (size_t i = 0; i < st->n; i++) {
+        const struct ev_frame *f = &st->frames[i];
         const char *fn = f->function && *f->function ? f->function : "<unknown>";
-        c->sp.families |= 1 << c->fp[i].family;
-        pre_add(&c->sp, MK_FUNCTION, fn, false);
-        pre_add(&c->sp, MK_MODULE, f->module, false);
-        pre_add(&c->sp, MK_PACKAGE, c->fp[i].package, true);
-        pre_add(&c->sp, MK_PATH, c->fp[i].path, true);
-        all_add(&c->sp.all[0], fn);
-        all_add(&c->sp.all[1], f->module);
-        all_add(&c->sp.all[2], c->fp[i].package);
-        all_add(&c->sp.all[3], c->fp[i].path);
-        all_add(&c->sp.all[4], c->fp[i].filename);
+        sp->families |= 1 << fp[i].family;
+        pre_add(sp, MK_FUNCTION, fn, false);
+        pre_add(sp, MK_MODULE, f->module, false);
+        pre_add(sp, MK_PACKAGE, fp[i].package, true);
+        pre_add(sp, MK_PATH, fp[i].path, true);
+        all_add(&all[0], fn);
+        all_add(&all[1], f->module);
+        all_add(&all[2], fp[i].package);
+        all_add(&all[3], fp[i].path);
+        all_add(&all[4], fp[i].filename);
+    }
+    for (int k = 0; k < 5; k++) {
+        sp->all[k] = all[k].len ? garena_strndup(a, all[k].data, all[k].len) : "";
+        buf_free(&all[k]);
     }
 }
 
-static void summary_free(struct mctx *c)
+static bool any_category(const struct ev_stacktrace *st)
 {
-    for (int i = 0; i < 5; i++)
-        buf_free(&c->sp.all[i]);
+    for (size_t i = 0; i < st->n; i++)
+        if (st->frames[i].category)
+            return true;
+    return false;
 }
+
+static bool uses_category(const struct ematcher *m) { return m->key == MK_CATEGORY && !m->negated; }
 
 /* Can this rule match any frame of the stack at all? */
 static bool rule_possible(const struct erule *r, const struct mctx *c)
 {
-    if (!(r->family_mask & c->sp.families))
+    if (!(r->family_mask & c->spp->families))
+        return false;
+    if (!c->categories && r->needs_category)
         return false;
     if (r->pkey >= 0) {
-        const unsigned char *bits = c->sp.pre[pre_slot(r->pkey)];
+        const unsigned char *bits = c->spp->pre[pre_slot(r->pkey)];
         if (!(bits[r->ph >> 3] & (1u << (r->ph & 7))))
             return false;
     }
@@ -691,8 +717,8 @@ static bool rule_possible(const struct erule *r, const struct mctx *c)
         int slot = all_slot(m->key);
         if (m->negated || !m->needle || slot < 0)
             continue;
-        const struct buf *b = &c->sp.all[slot];
-        if (!b->len || !strstr(b->data, m->needle))
+        const char *b = c->spp->all[slot];
+        if (!b || !*b || !strstr(b, m->needle))
             return false;
     }
     return true;
@@ -711,13 +737,14 @@ static const char *lower_path(struct garena *a, const char *s)
     return d;
 }
 
-static struct fprep *prepare(struct garena *a, const struct event *e, const struct ev_stacktrace *st)
+static struct stackprep *prepare(struct garena *a, const struct event *e, struct ev_stacktrace *st)
 {
     (void)e;
     if (st->prep)
         return st->prep; /* computed by the classifier pass of this run */
+    struct stackprep *p = garena_alloc(a, sizeof *p);
     struct fprep *fp = garena_alloc(a, (st->n ? st->n : 1) * sizeof *fp);
-    if (!fp)
+    if (!p || !fp)
         return NULL;
     for (size_t i = 0; i < st->n; i++) {
         const struct ev_frame *f = &st->frames[i];
@@ -726,7 +753,10 @@ static struct fprep *prepare(struct garena *a, const struct event *e, const stru
         fp[i].filename = lower_path(a, f->filename);
         fp[i].family = f->family;
     }
-    return fp;
+    p->fp = fp;
+    summarize(a, st, fp, &p->sp);
+    st->prep = p;
+    return p;
 }
 
 static const char *frame_function(const struct ev_frame *f)
@@ -824,12 +854,10 @@ static void range_of(const struct eaction *a, size_t idx, size_t n, size_t *lo, 
 void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                    struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a)
 {
-    struct fprep *fp = prepare(a, e, st);
-    if (!fp)
+    struct stackprep *p = prepare(a, e, st);
+    if (!p)
         return;
-    st->prep = fp;
-    struct mctx c = {e, st, exc, fp, {0, {{0}}, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT}}};
-    summarize(&c);
+    struct mctx c = {e, st, exc, p->fp, &p->sp, any_category(st)};
     for (int s = 0; s < n_sets; s++) {
         const struct genh *g = sets[s];
         if (!g)
@@ -845,6 +873,7 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                     const struct eaction *ac = &r->a[ai];
                     if (ac->kind == A_CATEGORY) {
                         st->frames[idx].category = ac->sval;
+                        c.categories = true;
                     } else if (ac->kind == A_APP) {
                         size_t lo, hi;
                         range_of(ac, idx, st->n, &lo, &hi);
@@ -861,7 +890,6 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
             }
         }
     }
-    summary_free(&c);
 }
 
 int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struct event *e,
@@ -870,11 +898,10 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
 {
     out->n = 0;
     out->m = NULL;
-    const struct fprep *fp = prepare(a, e, st);
-    if (!fp)
+    const struct stackprep *p = prepare(a, e, (struct ev_stacktrace *)st);
+    if (!p)
         return -1;
-    struct mctx c = {e, st, exc, fp, {0, {{0}}, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT}}};
-    summarize(&c);
+    struct mctx c = {e, st, exc, p->fp, &p->sp, any_category(st)};
     size_t cap = 0;
     for (int s = 0; s < n_sets; s++) {
         const struct genh *g = sets[s];
@@ -890,10 +917,8 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
                 if (out->n == cap) {
                     size_t nc = cap ? cap * 2 : 16;
                     struct genh_match *nm = garena_alloc(a, nc * sizeof *nm);
-                    if (!nm) {
-                        summary_free(&c);
+                    if (!nm)
                         return -1;
-                    }
                     if (out->n)
                         memcpy(nm, out->m, out->n * sizeof *nm);
                     out->m = nm;
@@ -905,7 +930,6 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
             }
         }
     }
-    summary_free(&c);
     return 0;
 }
 
