@@ -330,13 +330,20 @@ static void list_issues(struct store *s, const struct store_project *p, const st
     send_json(resp, 200, arr);
 }
 
-static void issue_detail(struct store *s, int64_t id, struct api_response *resp)
+/* The issue as JSON, or NULL with a 404 (or 500) already sent. */
+static json_t *load_issue(struct store *s, int64_t id, struct api_response *resp)
 {
     char err[ERRMSG_SIZE];
     json_t *issue = store_issue_get(s, id, err);
     if (!issue)
         send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
-    else
+    return issue;
+}
+
+static void issue_detail(struct store *s, int64_t id, struct api_response *resp)
+{
+    json_t *issue = load_issue(s, id, resp);
+    if (issue)
         send_json(resp, 200, issue);
 }
 
@@ -365,11 +372,9 @@ static void update_issue(struct store *s, int64_t id, const struct api_request *
 static void issue_events(struct store *s, int64_t id, const struct api_request *req, struct api_response *resp)
 {
     char err[ERRMSG_SIZE];
-    json_t *issue = store_issue_get(s, id, err);
-    if (!issue) {
-        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
+    json_t *issue = load_issue(s, id, resp);
+    if (!issue)
         return;
-    }
     json_decref(issue);
     long long limit, offset;
     if (query_int(req, "limit", 50, 1, 100, &limit, resp) < 0 ||
@@ -424,11 +429,9 @@ static int is_merged(const json_t *issue)
 static void similar_issues(struct api *api, struct store *s, int64_t id, struct api_response *resp)
 {
     char err[ERRMSG_SIZE];
-    json_t *issue = store_issue_get(s, id, err);
-    if (!issue) {
-        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
+    json_t *issue = load_issue(s, id, resp);
+    if (!issue)
         return;
-    }
     int64_t project_id = atoll(json_string_value(json_object_get(json_object_get(issue, "project"), "id")));
     json_decref(issue);
     if (!api->cfg.sim) {
@@ -535,11 +538,9 @@ static void merge_issues(struct store *s, const struct store_project *p, const s
 static void issue_hashes(struct store *s, int64_t id, const struct api_request *req, struct api_response *resp)
 {
     char err[ERRMSG_SIZE];
-    json_t *issue = store_issue_get(s, id, err);
-    if (!issue) {
-        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "issue not found");
+    json_t *issue = load_issue(s, id, resp);
+    if (!issue)
         return;
-    }
     json_decref(issue);
     if (strcmp(req->method, "GET") == 0) {
         json_t *arr = store_issue_hashes(s, id, err);

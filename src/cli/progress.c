@@ -1,15 +1,9 @@
 #include "cli/progress.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-static double now(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 void progress_init(struct progress *pg, const char *what)
 {
@@ -20,7 +14,7 @@ void progress_init(struct progress *pg, const char *what)
 
 void progress_show(struct progress *pg, double fraction, size_t done, const char *unit)
 {
-    double t = now();
+    double t = time_now();
     if (!pg->tty || (t - pg->last < 0.1 && fraction < 1))
         return;
     pg->last = t;

@@ -12,6 +12,7 @@
 #include "embed/embed.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/timefmt.h"
 
 #define MAX_CANDIDATES 32
 #define BUDGET_RATE_DEFAULT 50.0     /* embeddings per second per project */
@@ -406,16 +407,9 @@ int similarity_issue_neighbours(struct similarity *sim, struct store *s, int64_t
     return n;
 }
 
-static double now_seconds(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 int similarity_take_budget(struct similarity *sim, int64_t project_id)
 {
-    double now = now_seconds();
+    double now = time_now();
     int ok = 0;
     pthread_mutex_lock(&sim->budget_lock);
     struct bucket *b = NULL;

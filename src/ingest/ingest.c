@@ -14,6 +14,7 @@
 #include "ingest/inbox.h"
 #include "store/store.h"
 #include "util/compress.h"
+#include "util/timefmt.h"
 
 #define MAX_COUNTED_TYPES 32
 
@@ -39,13 +40,6 @@ void ingest_limits_default(struct ingest_limits *l)
     l->max_request = 20u << 20;
     l->max_decompressed = 100u << 20;
     l->inbox_max = 100000;
-}
-
-static double now_seconds(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
 static int reload_keys(struct ingest *in, char *err)
@@ -312,7 +306,7 @@ static int commit(struct ingest *in, int64_t project_id, const char *event_id, c
             return -1;
         }
         entries[n++] = (struct inbox_entry){.project_id = project_id, .event_id = event_id,
-                                            .received = now_seconds(), .payload = z.data,
+                                            .received = time_now(), .payload = z.data,
                                             .payload_len = z.len};
     }
     for (int i = 0; i < n_types; i++)

@@ -4,16 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int step_done(sqlite3_stmt *st, char *err, const char *what)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return 0;
-    errmsg_set(err, "%s: %s", what, sqlite3_errmsg(sqlite3_db_handle(st)));
-    return -1;
-}
-
 int store_inbox_insert(struct store *s, int64_t project_id, const char *event_id, double received,
                        const void *payload, size_t len, char *err)
 {
@@ -27,7 +17,7 @@ int store_inbox_insert(struct store *s, int64_t project_id, const char *event_id
     sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 3, received);
     sqlite3_bind_blob64(st, 4, payload, len, SQLITE_STATIC);
-    if (step_done(st, err, "inbox insert") < 0)
+    if (store_step_done(st, err, "inbox insert") < 0)
         return -1;
     return sqlite3_changes(s->inbox) > 0 ? 1 : 0;
 }
@@ -43,7 +33,7 @@ int store_item_count_add(struct store *s, int64_t project_id, const char *type, 
     sqlite3_bind_int64(st, 1, project_id);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, n);
-    return step_done(st, err, "count items");
+    return store_step_done(st, err, "count items");
 }
 
 int store_inbox_fetch(struct store *s, struct store_inbox_row *rows, int max, char *err)
@@ -94,7 +84,7 @@ int store_inbox_delete_upto(struct store *s, int64_t last_id, char *err)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, last_id);
-    return step_done(st, err, "inbox delete");
+    return store_step_done(st, err, "inbox delete");
 }
 
 int64_t store_inbox_count(struct store *s)

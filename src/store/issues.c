@@ -3,16 +3,6 @@
 
 #include <string.h>
 
-static int step_done(sqlite3_stmt *st, char *err, const char *what)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return 0;
-    errmsg_set(err, "%s: %s", what, sqlite3_errmsg(sqlite3_db_handle(st)));
-    return -1;
-}
-
 int store_event_exists(struct store *s, int64_t project_id, const char *event_id, char *err)
 {
     sqlite3_stmt *st = store_stmt(s, STMT_EVENT_EXISTS,
@@ -56,7 +46,7 @@ int store_hash_attach(struct store *s, int64_t project_id, const char *hash, int
     sqlite3_bind_int64(st, 1, project_id);
     sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, issue_id);
-    return step_done(st, err, "attach hash");
+    return store_step_done(st, err, "attach hash");
 }
 
 int store_issue_create(struct store *s, const struct store_issue_new *in, int64_t *issue_id, char *err)
@@ -76,7 +66,7 @@ int store_issue_create(struct store *s, const struct store_issue_new *in, int64_
     sqlite3_bind_text(st, 7, in->value ? in->value : "", -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 8, in->seen);
     sqlite3_bind_double(st, 9, in->seen);
-    if (step_done(st, err, "create issue") < 0)
+    if (store_step_done(st, err, "create issue") < 0)
         return -1;
     *issue_id = sqlite3_last_insert_rowid(s->db);
     return 0;
@@ -99,7 +89,7 @@ int store_issue_add_event(struct store *s, int64_t issue_id, double seen, const 
     (void)level;
     sqlite3_bind_int64(st, 1, issue_id);
     sqlite3_bind_double(st, 2, seen);
-    return step_done(st, err, "update issue");
+    return store_step_done(st, err, "update issue");
 }
 
 int store_event_insert(struct store *s, const struct store_event_new *in, char *err)
@@ -123,5 +113,5 @@ int store_event_insert(struct store *s, const struct store_event_new *in, char *
         sqlite3_bind_text(st, 9, in->grouping_json, -1, SQLITE_STATIC);
     sqlite3_bind_blob64(st, 10, in->payload, in->payload_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 11, in->primary_hash ? in->primary_hash : "", -1, SQLITE_STATIC);
-    return step_done(st, err, "insert event");
+    return store_step_done(st, err, "insert event");
 }

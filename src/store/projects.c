@@ -11,12 +11,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-double store_now(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
+double store_now(void) { return time_now(); }
 
 json_t *store_time_json(double t)
 {

@@ -72,6 +72,16 @@ int store_exec_on(sqlite3 *db, const char *sql, char *err)
     return 0;
 }
 
+int store_step_done(sqlite3_stmt *st, char *err, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    errmsg_set(err, "%s: %s", what, sqlite3_errmsg(sqlite3_db_handle(st)));
+    return -1;
+}
+
 int store_exec(struct store *s, const char *sql, char *err) { return store_exec_on(s->db, sql, err); }
 
 sqlite3_stmt *store_stmt(struct store *s, int slot, const char *sql, char *err)

@@ -42,6 +42,9 @@ int  store_sql_error(struct store *s, char *err, const char *what);
 /* The statement of `slot`, prepared on first use, reset and unbound. */
 sqlite3_stmt *store_stmt(struct store *s, int slot, const char *sql, char *err);
 
+/* Steps a write statement once and resets it: 0, or -1 with "what: sqlite message" in err. */
+int  store_step_done(sqlite3_stmt *st, char *err, const char *what);
+
 /* Column helpers */
 const char *store_col_text(sqlite3_stmt *st, int col);
 double store_now(void);

@@ -2,7 +2,15 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
+
+double time_now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
 
 void time_rfc3339(double t, char out[RFC3339_LEN])
 {
