@@ -1,5 +1,6 @@
 /* faultline eval: measure grouping quality on a labelled dataset (see docs/evaluation.md). */
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "eval/eval.h"
 #include "grouping/grouping.h"
 
@@ -33,43 +34,10 @@ static const char usage_text[] =
     "  --text VARIANT      canonical text for the encoder: crash-first (default) or seer\n"
     "  --max-line-bytes N  skip longer dataset lines as bad (default 16 MiB)\n";
 
-struct progress {
-    const char *what;
-    int         tty;
-    double      last;
-};
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* One line on stderr, redrawn at most 10 times a second; only when stderr is a terminal. */
+/* eval_replay's progress callback, drawn by the shared progress bar. */
 static void show_progress(void *ctx, double fraction, size_t events)
 {
-    struct progress *pg = ctx;
-    double t = now();
-    if (!pg->tty || (t - pg->last < 0.1 && fraction < 1))
-        return;
-    pg->last = t;
-    char bar[31];
-    int fill = fraction < 0 ? 0 : (int)(fraction * 30 + 0.5);
-    for (int i = 0; i < 30; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[30] = '\0';
-    if (fraction >= 0)
-        fprintf(stderr, "\r%-24.24s [%s] %3.0f%% %zu events", pg->what, bar, fraction * 100, events);
-    else
-        fprintf(stderr, "\r%-24.24s %zu events", pg->what, events);
-    fflush(stderr);
-}
-
-static void end_progress(struct progress *pg)
-{
-    if (pg->tty)
-        fprintf(stderr, "\r\033[K");
+    progress_show(ctx, fraction, events, "events");
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -144,12 +112,13 @@ struct options {
 static int run_once(const struct options *o, struct eval_pipeline *p, FILE *assign, json_t *results)
 {
     char err[ERRMSG_SIZE];
-    struct progress pg = {p->strategy, isatty(STDERR_FILENO), 0};
+    struct progress pg;
+    progress_init(&pg, p->strategy);
     struct eval_replay_options ro = {o->max_line, assign, show_progress, &pg};
     struct eval_bad_lines bad;
     struct eval_set *set = eval_set_new();
     int rc = set ? eval_replay(o->dataset, p, set, &ro, &bad, err) : -1;
-    end_progress(&pg);
+    progress_end(&pg);
     if (!set)
         errmsg_set(err, "out of memory");
     if (rc == 0 && o->json) {
@@ -185,12 +154,13 @@ static int run_sweep(const struct options *o, struct eval_pipeline *p, struct ev
     size_t n = has_t ? o->n_thresholds : 1;
     struct eval_sweep_point *pts = calloc(n, sizeof *pts);
     double none = -1;
-    struct progress pg = {p->strategy, isatty(STDERR_FILENO), 0};
+    struct progress pg;
+    progress_init(&pg, p->strategy);
     struct eval_replay_options ro = {o->max_line, NULL, show_progress, &pg};
     struct eval_bad_lines bad;
     int rc = pts ? eval_sweep(o->dataset, p, has_t ? o->thresholds : &none, n, &ro, pts, &bad, err)
                  : (errmsg_set(err, "out of memory"), -1);
-    end_progress(&pg);
+    progress_end(&pg);
     if (rc < 0) {
         fprintf(stderr, "faultline eval: %s: %s\n", p->strategy, err);
         free(pts);
