@@ -219,6 +219,21 @@ static void test_two_threads(void **state)
     free(serial);
 }
 
+/* On an AVX-512 CPU the constructor in src/embed/blas.c must have switched OpenBLAS to AVX-512
+ * kernels, even though the environment may force an AVX2 core (unless the opt-out is set). */
+static void test_blas_core(void **state)
+{
+    (void)state;
+    const char *opt = getenv("FAULTLINE_BLAS_REEXEC");
+    __builtin_cpu_init();
+    const char *core = embed_blas_core();
+    print_message("OpenBLAS core: %s\n", core);
+    if (!__builtin_cpu_supports("avx512f") || (opt && strcmp(opt, "0") == 0))
+        skip();
+    assert_true(strcmp(core, "SkylakeX") == 0 || strcmp(core, "Cooperlake") == 0 ||
+                strcmp(core, "SapphireRapids") == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_single_equals_batch),
         cmocka_unit_test(test_edge_inputs),
         cmocka_unit_test(test_two_threads),
+        cmocka_unit_test(test_blas_core),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
