@@ -104,6 +104,53 @@ static void test_random_corruption(void **state)
     free(d);
 }
 
+/* Corrupted tokenizer metadata (vocabulary, scores, NFKC table) of the real USE-Lite file: the
+ * unigram, and on the BERT vocab file the WordPiece, loaders and encoders. */
+static void corrupt_tokenizer(const char *path, size_t region, int iters)
+{
+    size_t len;
+    unsigned char *d = slurp(path, &len);
+    unsigned char *c = malloc(len);
+    char err[ERRMSG_SIZE];
+    static const char *const texts[] = {"Hello world", "TypeError: x is undefined\n  at f (a.js:1:2)", "\xe2\x96\x81 ligature \xef\xac\x81", ""};
+    int loaded = 0;
+    srand(99);
+    for (int it = 0; it < iters; it++) {
+        memcpy(c, d, len);
+        for (int k = 1 + rand() % 4; k > 0; k--) {
+            size_t at = 24 + (size_t)rand() % (region - 24);
+            c[at] = rand() % 3 ? (unsigned char)(c[at] ^ (1u << (rand() % 8))) : (unsigned char)rand();
+        }
+        struct gguf *g;
+        if (embed_gguf_parse(c, len, &g, err))
+            continue;
+        struct embed_tok *t;
+        if (embed_tok_load(g, &t, err) == 0) {
+            for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+                struct embed_ids ids = {0};
+                embed_tok_encode(t, texts[i], strlen(texts[i]), 1000, &ids, err);
+                for (int j = 0; j < ids.n; j++)
+                    assert_true(ids.v[j] >= 0 && ids.v[j] < embed_tok_vocab_size(t));
+                free(ids.v);
+            }
+            embed_tok_free(t);
+            loaded++;
+        }
+        embed_gguf_close(g);
+    }
+    print_message("%s: %d of %d corrupted tokenizers loaded and ran\n", path, loaded, iters);
+    free(c);
+    free(d);
+}
+
+static void test_corrupt_tokenizers(void **state)
+{
+    (void)state;
+    corrupt_tokenizer("models/use-lite.gguf", 300000, 60);
+    corrupt_tokenizer("tests/embed/vocab/ggml-vocab-bert-bge.gguf", 600000, 60);
+    corrupt_tokenizer("tests/embed/vocab/ggml-vocab-gpt-2.gguf", 1700000, 30);
+}
+
 /* ---- hand-crafted files ---- */
 
 static void put32(struct buf *b, uint32_t v) { buf_append(b, &v, 4); }
@@ -243,6 +290,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_random_corruption),
+        cmocka_unit_test(test_corrupt_tokenizers),
         cmocka_unit_test(test_crafted),
         cmocka_unit_test(test_model_level_errors),
     };
