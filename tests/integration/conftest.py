@@ -10,6 +10,7 @@ in any server's stderr (make test-asan runs these same tests against the ASan+UB
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -21,6 +22,10 @@ def pytest_report_header(config):
 
 
 def _check_binary():
+    # On a shared checkout another `make` may be relinking the binary right now: wait a little.
+    deadline = time.monotonic() + 60
+    while not os.access(harness.BIN, os.X_OK) and time.monotonic() < deadline:
+        time.sleep(0.5)
     if not os.access(harness.BIN, os.X_OK):
         pytest.exit(f"FAULTLINE_BIN {harness.BIN} is not an executable; run `make` first", 2)
 
