@@ -57,7 +57,9 @@ def to_hf(src, d):
             for hf, gg in (("attention.self.layer_norm_q", "attn_q_norm"), ("attention.self.layer_norm_k", "attn_k_norm"),
                            ("layer_norm_1", "attn_norm_2"), ("mlp.down_layer", "ffn_down"), ("layer_norm_2", "layer_output_norm")):
                 sd[s + hf + ".weight"], sd[s + hf + ".bias"] = t[b + gg + ".weight"], t[b + gg + ".bias"]
-            sd[s + "mlp.up_gated_layer.weight"] = t[b + "ffn_up.weight"]
+            g_u = t[b + "ffn_up.weight"]                 # GGUF [gate | up] -> jina-code's [up | gate]
+            ff = g_u.shape[0] // 2
+            sd[s + "mlp.up_gated_layer.weight"] = np.concatenate([g_u[ff:], g_u[:ff]], 0)
     write_safetensors(os.path.join(d, "model.safetensors"), sd)
     json.dump({"num_hidden_layers": n, "hidden_size": int(meta[arch + ".embedding_length"]),
                "intermediate_size": int(meta[arch + ".feed_forward_length"]),

@@ -2,7 +2,7 @@
 """Convert a Hugging Face BERT or JinaBERT-v2 checkpoint to faultline GGUF (llama.cpp tensor names).
 
     /usr/bin/python3 train/convert_hf.py MODEL_DIR --out model.gguf [--f16] [--pooling mean|cls]
-                                                   [--max-tokens N] [--geglu-swap]
+                                                   [--max-tokens N] [--no-geglu-swap]
 
 MODEL_DIR holds config.json, the weights (model.safetensors or pytorch_model.bin) and the
 tokenizer (vocab.txt for WordPiece, or tokenizer.json with a WordPiece or BPE model). Supported:
@@ -11,9 +11,12 @@ tokenizer (vocab.txt for WordPiece, or tokenizer.json with a WordPiece or BPE mo
   * JinaBertModel (jina-embeddings-v2-base-en / -small-en with WordPiece, jina-embeddings-v2-base-code
     with byte-level BPE): ALiBi, GEGLU (mlp.gated_layers / mlp.up_gated_layer), Q/K LayerNorm and
     the second residual LayerNorm of the qk-post-norm variant.
-GEGLU convention: ffn_up holds [gate | up] with GELU on the first half, as llama.cpp's converter
-stores both jina layouts. --geglu-swap exchanges the halves, for a checkpoint whose modelling code
-applies GELU to the second half (this could not be checked offline against jina's weights).
+GEGLU convention: ffn_up holds [gate | up], GELU on the first half. jina-embeddings-v2-base-en's
+mlp.gated_layers already has that order (act(first half) * second half). The code model's
+mlp.up_gated_layer is [up | gate] (its modelling code computes up * act(gated) with the gate in
+the second half; alibaba/rtp-llm's loader for jina-bert-v2-qk-post-norm splits it the same way),
+so its halves are exchanged here. --no-geglu-swap keeps them as stored (llama.cpp's converter
+does not exchange them). No real jina weights were available offline to check either choice.
 """
 import argparse
 import json
@@ -127,7 +130,8 @@ def main():
     ap.add_argument("--f16", action="store_true")
     ap.add_argument("--pooling", choices=["mean", "cls"], default="mean")
     ap.add_argument("--max-tokens", type=int, default=0, help="context length to record (default: the model's)")
-    ap.add_argument("--geglu-swap", action="store_true")
+    ap.add_argument("--no-geglu-swap", action="store_true",
+                    help="keep mlp.up_gated_layer's halves in checkpoint order")
     ap.add_argument("--name", default=None)
     a = ap.parse_args()
     cfg = json.load(open(os.path.join(a.model_dir, "config.json")))
@@ -210,9 +214,12 @@ def main():
             put_norm(b + "attn_k_norm", s + "attention.self.layer_norm_k")
         if s + "layer_norm_1.weight" in w:
             put_norm(b + "attn_norm_2", s + "layer_norm_1")
-        up = w.get(s + "mlp.gated_layers.weight", w.get(s + "mlp.up_gated_layer.weight"))
-        if a.geglu_swap:
-            up = np.concatenate([up[ff:], up[:ff]], 0)
+        if s + "mlp.gated_layers.weight" in w:
+            up = w[s + "mlp.gated_layers.weight"]              # [gate | up] already
+        else:
+            up = w[s + "mlp.up_gated_layer.weight"]            # [up | gate] -> [gate | up]
+            if not a.no_geglu_swap:
+                up = np.concatenate([up[ff:], up[:ff]], 0)
         g.add_tensor(b + "ffn_up.weight", up, a.f16)
         down = "mlp.wo" if s + "mlp.wo.weight" in w else "mlp.down_layer"
         put(b + "ffn_down.weight", s + down + ".weight", True)
