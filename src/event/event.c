@@ -255,7 +255,7 @@ static size_t count_frames(const json_t *st)
     return n > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : n;
 }
 
-/* Fill st from a stacktrace object. Returns true when it has at least one frame. */
+/* Fill st from a stacktrace object. Returns true when it has a "frames" array (maybe empty). */
 static bool parse_stacktrace(struct event *e, const json_t *st, struct ev_stacktrace *out)
 {
     memset(out, 0, sizeof *out);
@@ -267,7 +267,7 @@ static bool parse_stacktrace(struct event *e, const json_t *st, struct ev_stackt
         if (json_is_object(json_array_get(frames, i)))
             total++;
     if (total == 0)
-        return false;
+        return true; /* present but empty: "ignored because it contains no frames" */
     size_t keep = total > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : total;
     if (keep > e->frames_cap - e->frames_used)
         keep = e->frames_cap - e->frames_used;
