@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 
+import harness
+
 
 HERE = os.path.dirname(__file__)
 NODE_MODULES = os.path.join(HERE, "node_modules")
@@ -100,3 +102,19 @@ def test_sentry_cli_message(project, server):
     ev = project.wait_event(event_id)
     issue = server.api("GET", f"/api/0/issues/{ev['groupID']}/").json()
     assert msg in issue["title"]
+
+
+def test_sentry_cli_send_envelope(project, tmp_path):
+    """`sentry-cli send-envelope`: an envelope file with an event and an attachment."""
+    event = _cli_event()
+    body = harness.envelope({"event_id": event["event_id"]}, [
+        ({"type": "event"}, json.dumps(event).encode(), True),
+        ({"type": "attachment", "filename": "notes.txt"}, b"first line\nsecond line\n", True)])
+    path = tmp_path / "event.envelope"
+    path.write_bytes(body)
+    env = dict(os.environ, SENTRY_DSN=project.dsn)
+    p = subprocess.run([SENTRY_CLI, "send-envelope", str(path)], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    ev = project.wait_event(event["event_id"])
+    assert ev["payload"]["exception"] == event["exception"]
