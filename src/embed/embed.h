@@ -3,12 +3,18 @@
  * This module turns text into a unit-length vector. It knows nothing of events or stack traces
  * (the canonical text of a trace is the grouping module's business). Supported models, chosen
  * by the GGUF metadata key general.architecture:
- *   "use-lite"  Universal Sentence Encoder Lite (SentencePiece unigram, 512-d); the default model
- *               shipped as models/use-lite.gguf (converted by train/convert_use_lite.py).
+ *   "use-lite"      Universal Sentence Encoder Lite (SentencePiece unigram, 512-d, 128 tokens): the
+ *                   default model, models/use-lite.gguf (train/convert_use_lite.py).
+ *   "bert"          BERT family (MiniLM, bge, e5, gte): WordPiece, learned positions, mean/CLS pooling.
+ *   "jina-bert-v2"  jina-embeddings-v2 (incl. base-code, Sentry's v1 model): ALiBi, GEGLU, Q/K LN;
+ *                   WordPiece or byte-level BPE. BERT-family files use llama.cpp's GGUF names
+ *                   (train/convert_hf.py converts Hugging Face checkpoints).
+ * Every output vector is L2-normalised, so cosine similarity is a dot product.
  *
  * Thread safety: a loaded model is read-only. embed_texts() allocates its own scratch memory, so
- * several threads may call it on the same model at once. embed_set_threads() changes a
- * process-wide OpenBLAS setting; call it once at start-up.
+ * several threads may call it on the same model at once. embed_model_set_max_tokens() and
+ * embed_set_threads() (a process-wide OpenBLAS setting) are configuration: call them at start-up,
+ * not while another thread embeds.
  *
  * BLAS: on CPUs with AVX-512, Debian's OpenBLAS (0.3.21) picks its AVX2 "Haswell" kernels unless
  * OPENBLAS_CORETYPE is set before the library initialises (or when the environment forces an AVX2
