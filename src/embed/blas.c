@@ -40,6 +40,16 @@ __attribute__((constructor)) static void embed_blas_coretype(int argc, char **ar
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f") || core_is_avx512(openblas_get_corename()))
         return;
+    /* started as "ld.so ./program ...": /proc/self/exe is the loader, re-running it would misparse argv */
+    char exe[512];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+    if (strncmp(base, "ld-", 3) == 0 || strncmp(base, "ld.so", 5) == 0)
+        return;
     const char *old = getenv("OPENBLAS_CORETYPE");
     char *saved = old ? strdup(old) : NULL;
     if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) == 0 && setenv("FAULTLINE_BLAS_REEXECED", "1", 1) == 0)
