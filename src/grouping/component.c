@@ -7,6 +7,7 @@
 #include "grouping/internal.h"
 
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *major_name(const char *id)
@@ -74,68 +75,96 @@ void gcomp_set(struct gcomp *c, bool contributes, const char *hint)
         c->hint = hint;
 }
 
-static void feed(EVP_MD_CTX *md, const struct gcomp *c)
+/* Byte accumulator that starts in a caller's stack buffer and moves to the heap when full. */
+struct acc {
+    char *p;
+    size_t len, cap;
+    bool heap, failed;
+};
+
+static void acc_put(struct acc *a, const char *s, size_t n)
+{
+    if (a->failed)
+        return;
+    if (a->len + n > a->cap) {
+        size_t cap = a->cap * 2 > a->len + n ? a->cap * 2 : a->len + n;
+        char *np = a->heap ? realloc(a->p, cap) : malloc(cap);
+        if (!np) {
+            a->failed = true;
+            return;
+        }
+        if (!a->heap)
+            memcpy(np, a->p, a->len);
+        a->p = np;
+        a->cap = cap;
+        a->heap = true;
+    }
+    memcpy(a->p + a->len, s, n);
+    a->len += n;
+}
+
+/* Contributing leaves, depth first, appended without separators (hashed in one MD5 call). */
+static void collect(struct acc *a, const struct gcomp *c)
 {
     if (!c->contributes)
         return;
     for (int i = 0; i < c->n; i++) {
         if (c->leafy) {
             const char *s = c->v.leaves[i] ? c->v.leaves[i] : "None";
-            EVP_DigestUpdate(md, s, strlen(s));
+            acc_put(a, s, strlen(s));
         } else if (c->v.kids[i]) {
-            feed(md, c->v.kids[i]);
+            collect(a, c->v.kids[i]);
         }
     }
 }
 
-static EVP_MD_CTX *md_ctx(void)
-{
-    return EVP_MD_CTX_new();
-}
-
-static void md_hex(EVP_MD_CTX *md, char out[33])
+static void acc_md5(struct acc *a, char out[33])
 {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    EVP_DigestFinal_ex(md, d, &len);
+    EVP_Digest(a->p, a->len, d, &len, EVP_md5(), NULL);
     static const char hx[] = "0123456789abcdef";
     for (unsigned i = 0; i < 16; i++) {
         out[2 * i] = hx[d[i] >> 4];
         out[2 * i + 1] = hx[d[i] & 15];
     }
     out[32] = '\0';
+    if (a->heap)
+        free(a->p);
 }
 
 bool gcomp_hash(const struct gcomp *c, char out[33])
 {
     if (!c || !c->contributes)
         return false;
-    EVP_MD_CTX *md = md_ctx();
-    if (!md)
+    char stack[4096];
+    struct acc a = {stack, 0, sizeof stack, false, false};
+    collect(&a, c);
+    if (a.failed) {
+        if (a.heap)
+            free(a.p);
         return false;
-    EVP_DigestInit_ex(md, EVP_md5(), NULL);
-    feed(md, c);
-    md_hex(md, out);
-    EVP_MD_CTX_free(md);
+    }
+    acc_md5(&a, out);
     return true;
 }
 
 void gcomp_hash_values(const char *const *values, size_t n, const struct gcomp *dflt, char out[33])
 {
-    EVP_MD_CTX *md = md_ctx();
-    if (!md) {
-        out[0] = '\0';
-        return;
-    }
-    EVP_DigestInit_ex(md, EVP_md5(), NULL);
+    char stack[4096];
+    struct acc a = {stack, 0, sizeof stack, false, false};
     for (size_t i = 0; i < n; i++) {
         if (dflt && gfp_is_default_var(values[i]))
-            feed(md, dflt);
+            collect(&a, dflt);
         else
-            EVP_DigestUpdate(md, values[i], strlen(values[i]));
+            acc_put(&a, values[i], strlen(values[i]));
     }
-    md_hex(md, out);
-    EVP_MD_CTX_free(md);
+    if (a.failed) {
+        if (a.heap)
+            free(a.p);
+        a = (struct acc){stack, 0, sizeof stack, false, false};
+    }
+    acc_md5(&a, out);
 }
 
 #define RAW(b, lit) gjson_raw((b), (lit), sizeof(lit) - 1)
