@@ -169,22 +169,57 @@ void gcomp_hash_values(const char *const *values, size_t n, const struct gcomp *
 
 #define RAW(b, lit) gjson_raw((b), (lit), sizeof(lit) - 1)
 
+/* The JSON head of a component with a known id, written with one append. */
+static const char *json_head(const char *id, size_t *len)
+{
+#define H(x, name) "{\"id\":\"" x "\",\"name\":" name ",\"contributes\":"
+    static const struct { const char *id, *head; } heads[] = {
+        {"frame", H("frame", "null")},         {"function", H("function", "null")},
+        {"module", H("module", "null")},       {"filename", H("filename", "null")},
+        {"context-line", H("context-line", "null")}, {"stacktrace", H("stacktrace", "\"stack-trace\"")},
+        {"exception", H("exception", "\"exception\"")}, {"type", H("type", "null")},
+        {"value", H("value", "null")},
+    };
+#undef H
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+        if (heads[i].id[0] == id[0] && !strcmp(heads[i].id, id)) {
+            *len = strlen(heads[i].head);
+            return heads[i].head;
+        }
+    return NULL;
+}
+
 void gcomp_json(struct buf *b, const struct gcomp *c)
 {
-    RAW(b, "{\"id\":");
-    gjson_str(b, c->id);
-    RAW(b, ",\"name\":");
-    gjson_str(b, major_name(c->id));
-    if (c->contributes)
-        RAW(b, ",\"contributes\":true,\"hint\":");
-    else
-        RAW(b, ",\"contributes\":false,\"hint\":");
-    gjson_str(b, c->hint);
+    size_t hl;
+    const char *head = json_head(c->id, &hl);
+    if (head) {
+        gjson_raw(b, head, hl);
+    } else {
+        RAW(b, "{\"id\":");
+        gjson_str(b, c->id);
+        RAW(b, ",\"name\":");
+        gjson_str(b, major_name(c->id));
+        RAW(b, ",\"contributes\":");
+    }
+    if (!c->hint) {
+        if (c->contributes)
+            RAW(b, "true,\"hint\":null");
+        else
+            RAW(b, "false,\"hint\":null");
+    } else {
+        if (c->contributes)
+            RAW(b, "true,\"hint\":");
+        else
+            RAW(b, "false,\"hint\":");
+        gjson_str(b, c->hint);
+    }
     if (c->in_app == 1)
-        RAW(b, ",\"in_app\":true");
+        RAW(b, ",\"in_app\":true,\"values\":[");
     else if (c->in_app == 0)
-        RAW(b, ",\"in_app\":false");
-    RAW(b, ",\"values\":[");
+        RAW(b, ",\"in_app\":false,\"values\":[");
+    else
+        RAW(b, ",\"values\":[");
     for (int i = 0; i < c->n; i++) {
         if (i)
             RAW(b, ",");

@@ -656,20 +656,41 @@ static int all_slot(int key)
     return -1;
 }
 
-static void all_add(struct buf *b, const char *v)
+/* Join the values with '\x01' (never inside a needle) into one arena string. */
+static const char *join(struct garena *a, const char *const *v, size_t n)
 {
-    if (v) {
-        buf_puts(b, v);
-        buf_putc(b, '\x01'); /* never inside a needle */
-    }
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i])
+            total += strlen(v[i]) + 1;
+    char *d = garena_alloc(a, total + 1), *p = d;
+    if (!d)
+        return "";
+    for (size_t i = 0; i < n; i++)
+        if (v[i]) {
+            size_t l = strlen(v[i]);
+            memcpy(p, v[i], l);
+            p += l;
+            *p++ = '\x01';
+        }
+    *p = '\0';
+    return d;
 }
 
 static void summarize(struct garena *a, const struct ev_stacktrace *st, const struct fprep *fp,
                       struct sprep *sp)
 {
     memset(sp, 0, sizeof *sp);
-    struct buf all[5] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
-    for (size_t i = 0; i < st->n; i++) {
+    size_t n = st->n;
+    const char **vals = garena_alloc(a, 5 * (n ? n : 1) * sizeof *vals);
+    if (!vals) {
+        for (int k = 0; k < 5; k++)
+            sp->all[k] = "";
+        sp->families = 0xF;
+        memset(sp->pre, 0xFF, sizeof sp->pre);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
         const struct ev_frame *f = &st->frames[i];
         const char *fn = f->function && *f->function ? f->function : "<unknown>";
         sp->families |= 1 << fp[i].family;
@@ -677,16 +698,14 @@ static void summarize(struct garena *a, const struct ev_stacktrace *st, const st
         pre_add(sp, MK_MODULE, f->module, false);
         pre_add(sp, MK_PACKAGE, fp[i].package, true);
         pre_add(sp, MK_PATH, fp[i].path, true);
-        all_add(&all[0], fn);
-        all_add(&all[1], f->module);
-        all_add(&all[2], fp[i].package);
-        all_add(&all[3], fp[i].path);
-        all_add(&all[4], fp[i].filename);
+        vals[i] = fn;
+        vals[n + i] = f->module;
+        vals[2 * n + i] = fp[i].package;
+        vals[3 * n + i] = fp[i].path;
+        vals[4 * n + i] = fp[i].filename;
     }
-    for (int k = 0; k < 5; k++) {
-        sp->all[k] = all[k].len ? garena_strndup(a, all[k].data, all[k].len) : "";
-        buf_free(&all[k]);
-    }
+    for (int k = 0; k < 5; k++)
+        sp->all[k] = join(a, vals + (size_t)k * n, n);
 }
 
 static bool any_category(const struct ev_stacktrace *st)
@@ -732,8 +751,10 @@ static const char *lower_path(struct garena *a, const char *s)
     char *d = garena_alloc(a, n + 1);
     if (!d)
         return NULL;
-    for (size_t i = 0; i < n; i++)
-        d[i] = s[i] == '\\' ? '/' : (char)tolower((unsigned char)s[i]);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        d[i] = c == '\\' ? '/' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+    }
     return d;
 }
 

@@ -37,6 +37,8 @@ static void normalize_stack(struct event *e, struct ev_stacktrace *st, const str
         struct ev_frame *f = &st->frames[i];
         if (f->raw_function || !f->function || !*f->function)
             continue;
+        if (f->family != EVENT_FAMILY_NATIVE && !(f->pflags & EVENT_P_CSHARP))
+            continue; /* trimming only changes native and C# names */
         const char *t = gfunc_trim(&g->arena, f->function, event_frame_platform(e, f));
         if (t && strcmp(t, f->function) != 0) {
             f->raw_function = f->function;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,20 +270,44 @@ static inline void put_fast(struct buf *b, const char *s, size_t n)
 
 void gjson_raw(struct buf *b, const char *s, size_t n) { put_fast(b, s, n); }
 
+/* Index of the first byte needing a JSON escape (< 0x20, '"', '\\') in s[0..n), or n.
+ * Eight bytes at a time: a block without such a byte is skipped with a few integer operations. */
+static size_t first_special(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+        uint64_t hit = ((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x & highs;
+        if (hit)
+            break;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return i;
+    }
+    return n;
+}
+
 void gjson_str(struct buf *b, const char *s)
 {
     if (!s) {
         put_fast(b, "null", 4);
         return;
     }
+    size_t n = strlen(s);
+    if (b->len + n + 3 > b->cap)
+        buf_reserve(b, n + 2);
     put_fast(b, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        put_fast(b, run, (size_t)(s - run));
-        run = s + 1;
+    while (n) {
+        size_t k = first_special(s, n);
+        put_fast(b, s, k);
+        if (k == n)
+            break;
+        unsigned char c = (unsigned char)s[k];
         switch (c) {
         case '"': put_fast(b, "\\\"", 2); break;
         case '\\': put_fast(b, "\\\\", 2); break;
@@ -291,7 +316,8 @@ void gjson_str(struct buf *b, const char *s)
         case '\t': put_fast(b, "\\t", 2); break;
         default: buf_printf(b, "\\u%04x", c); break;
         }
+        s += k + 1;
+        n -= k + 1;
     }
-    put_fast(b, run, (size_t)(s - run));
     put_fast(b, "\"", 1);
 }
