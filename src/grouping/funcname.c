@@ -84,34 +84,45 @@ static size_t lambda_at(const char *s, const char *start)
 
 static void normalize_lambdas(const char *s, struct buf *out)
 {
+    const char *run = s;
     for (const char *p = s; *p;) {
+        /* only '{', 'l' and '$' can start a lambda name */
+        if (*p != '{' && *p != 'l' && *p != '$') {
+            p++;
+            continue;
+        }
         size_t n = lambda_at(p, s);
         if (n) {
+            put(out, run, (size_t)(p - run));
             buf_puts(out, "lambda");
             p += n;
+            run = p;
         } else {
-            put(out, p++, 1);
+            p++;
         }
     }
+    buf_puts(out, run);
 }
 
 /* MSVC inline anonymous namespaces "?A0x<8 hex>::" -> placeholder + "::". */
 static void normalize_anon(const char *s, struct buf *out)
 {
-    for (const char *p = s; *p;) {
-        if (!strncmp(p, "?A0x", 4)) {
-            int n = 0;
-            while (n < 8 && ((p[4 + n] >= '0' && p[4 + n] <= '9') || (p[4 + n] >= 'a' && p[4 + n] <= 'f')))
-                n++;
-            if (n == 8 && p[12] == ':' && p[13] == ':') {
-                buf_putc(out, PH_ANON);
-                buf_puts(out, "::");
-                p += 14;
-                continue;
-            }
+    const char *run = s;
+    for (const char *p = s; (p = strstr(p, "?A0x"));) {
+        int n = 0;
+        while (n < 8 && ((p[4 + n] >= '0' && p[4 + n] <= '9') || (p[4 + n] >= 'a' && p[4 + n] <= 'f')))
+            n++;
+        if (n == 8 && p[12] == ':' && p[13] == ':') {
+            put(out, run, (size_t)(p - run));
+            buf_putc(out, PH_ANON);
+            buf_puts(out, "::");
+            p += 14;
+            run = p;
+        } else {
+            p++;
         }
-        put(out, p++, 1);
     }
+    buf_puts(out, run);
 }
 
 /* Remove top-level (...) groups; "(anonymous namespace)" and "(operator)" are kept. */
@@ -142,7 +153,11 @@ static void strip_args(const char *s, size_t n, struct buf *out)
                 }
             }
         } else if (depth == 0) {
-            put(out, &s[i], 1);
+            size_t j = i + 1;
+            while (j < n && s[j] != '(' && s[j] != ')')
+                j++;
+            put(out, s + i, j - i);
+            i = j - 1;
         }
     }
 }
@@ -197,7 +212,11 @@ static void strip_generics(const char *s, size_t n, struct buf *out, int level)
             if (depth == 0)
                 generic_group(s + start + 1, i - start - 1, start, out, level);
         } else if (depth == 0) {
-            put(out, &s[i], 1);
+            size_t j = i + 1;
+            while (j < n && s[j] != '<' && s[j] != '>')
+                j++;
+            put(out, s + i, j - i);
+            i = j - 1;
         }
     }
 }
