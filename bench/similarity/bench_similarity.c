@@ -163,7 +163,7 @@ int main(int argc, char **argv)
         store_issue_create(s, &in, &id, err);
         snprintf(hash, sizeof hash, "%032x", (unsigned)i);
         random_unit(vec, dim, &seed);
-        store_vector_insert(s, p.id, id, hash, similarity_model_name(sim), vec, dim, err);
+        store_vector_insert(s, p.id, id, hash, similarity_model_name(sim), "SeededError", vec, dim, err);
     }
     store_commit(s, err);
     double seeded = now() - t0;

@@ -33,12 +33,6 @@ struct counts {
     int64_t embedded, no_text, proposals;
 };
 
-static const char *issue_type(json_t *issue)
-{
-    const char *t = json_string_value(json_object_get(json_object_get(issue, "metadata"), "type"));
-    return t ? t : "";
-}
-
 /* Embeds one issue's latest event; proposes a merge with its nearest issue; stores the vector. */
 static int backfill_issue(struct similarity *sim, struct store *s, const struct store_project *p,
                           const struct similarity_settings *set, int64_t issue_id, float *vec, int json_out,
@@ -68,7 +62,8 @@ static int backfill_issue(struct similarity *sim, struct store *s, const struct 
         return usable;
     }
     struct similarity_hit hits[8];
-    int n = similarity_search(sim, s, p->id, vec, 8, issue_id, hits, err);
+    const char *type = similarity_root_type(json_object_get(ev, "payload"));
+    int n = similarity_search(sim, s, p->id, vec, 8, issue_id, type, hits, err);
     if (n < 0) {
         json_decref(ev);
         return -1;
@@ -76,7 +71,7 @@ static int backfill_issue(struct similarity *sim, struct store *s, const struct 
     json_t *self = store_issue_get(s, issue_id, err);
     for (int i = 0; i < n && hits[i].distance <= set->group_threshold; i++) {
         json_t *other = store_issue_get(s, hits[i].issue_id, err);
-        if (other && self && strcmp(issue_type(other), issue_type(self)) == 0) {
+        if (other && self) {
             c->proposals++;
             if (json_out)
                 printf("{\"issue\":%lld,\"mergeInto\":%lld,\"distance\":%.6f}\n", (long long)issue_id,
@@ -91,7 +86,7 @@ static int backfill_issue(struct similarity *sim, struct store *s, const struct 
         json_decref(other);
     }
     json_decref(self);
-    rc = similarity_remember(sim, s, p->id, issue_id, hash, vec, err);
+    rc = similarity_remember(sim, s, p->id, issue_id, hash, type, vec, err);
     json_decref(ev);
     if (rc == 0)
         c->embedded++;

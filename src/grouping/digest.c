@@ -230,8 +230,9 @@ static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t proj
         *decision = "skipped-no-stacktrace";
         return 0;
     }
+    /* Candidates: the nearest issues whatever their type (for the similar-issues ranking)... */
     struct similarity_hit hits[DIGEST_MAX_CANDIDATES];
-    int n = similarity_search(ctx->sim, s, project_id, ctx->vec, DIGEST_MAX_CANDIDATES, 0, hits, err);
+    int n = similarity_search(ctx->sim, s, project_id, ctx->vec, DIGEST_MAX_CANDIDATES, 0, NULL, hits, err);
     if (n < 0)
         return -1;
     out->similarity_ran = 1;
@@ -239,19 +240,19 @@ static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t proj
     out->distance = n > 0 ? hits[0].distance : -1;
     for (int i = 0; i < n; i++)
         out->candidates[i] = hits[i].issue_id;
-    /* The nearest issue within the threshold whose exception type is the event's: two bugs with
-     * the same frames but different exception types stay apart (over-grouping is the worse error). */
-    const char *type, *value;
-    exception_metadata(event, &type, &value);
+    /* ...but only a fingerprint with the same root-cause exception type may join: two bugs with
+     * the same frames and different exceptions stay apart (over-grouping is the worse error), and
+     * a generic wrapper (JobError) around different causes does not make them one. */
     int64_t match = 0;
-    for (int i = 0; i < n && !match && hits[i].distance <= set->group_threshold; i++) {
-        json_t *issue = store_issue_get(s, hits[i].issue_id, err);
-        const char *issue_type = json_string_value(json_object_get(json_object_get(issue, "metadata"), "type"));
-        if (issue_type && strcmp(issue_type, type) == 0) {
-            match = hits[i].issue_id;
-            out->distance = hits[i].distance;
+    if (n > 0 && hits[0].distance <= set->group_threshold) {
+        struct similarity_hit same;
+        int m = similarity_search(ctx->sim, s, project_id, ctx->vec, 1, 0, similarity_root_type(event), &same, err);
+        if (m < 0)
+            return -1;
+        if (m == 1 && same.distance <= set->group_threshold) {
+            match = same.issue_id;
+            out->distance = same.distance;
         }
-        json_decref(issue);
     }
     if (set->mode == SIMILARITY_ON) {
         *decision = match ? "joined" : "new";
@@ -349,7 +350,8 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
     }
     /* The new fingerprint's vector joins the index, under the issue it ended up in. */
     if (embedded && rc == 0)
-        rc = similarity_remember(ctx->sim, s, project_id, issue_id, g.hashes[0], ctx->vec, err);
+        rc = similarity_remember(ctx->sim, s, project_id, issue_id, g.hashes[0], similarity_root_type(event),
+                                 ctx->vec, err);
     /* Every hash of the event that has no issue yet now belongs to this one. */
     for (int i = 0; i < g.n_hashes && rc == 0; i++)
         rc = store_hash_attach(s, project_id, g.hashes[i], issue_id, err);

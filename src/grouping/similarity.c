@@ -307,16 +307,19 @@ static struct ann_index *project_index(struct similarity *sim, struct store *s, 
 }
 
 /* Keeps the best (smallest) distance per issue, sorted ascending, at most k. */
-static int collect(struct store *s, const struct ann_hit *raw, int n_raw, int64_t exclude, int k,
-                   struct similarity_hit *hits, int n, char *err)
+static int collect(struct store *s, const struct ann_hit *raw, int n_raw, int64_t exclude, const char *type,
+                   int k, struct similarity_hit *hits, int n, char *err)
 {
     for (int i = 0; i < n_raw; i++) {
         int64_t issue;
-        int found = store_vector_issue(s, raw[i].id, &issue, err);
+        char vtype[256];
+        int found = store_vector_issue(s, raw[i].id, &issue, vtype, sizeof vtype, err);
         if (found < 0)
             return -1;
         if (!found || issue == exclude)
             continue;   /* a vector of a rolled-back batch, or the issue itself */
+        if (type && strcmp(type, vtype) != 0)
+            continue;
         int j;
         for (j = 0; j < n; j++)
             if (hits[j].issue_id == issue)
@@ -347,7 +350,7 @@ static int collect(struct store *s, const struct ann_hit *raw, int n_raw, int64_
 }
 
 int similarity_search(struct similarity *sim, struct store *s, int64_t project_id, const float *vec, int k,
-                      int64_t exclude_issue, struct similarity_hit *hits, char *err)
+                      int64_t exclude_issue, const char *require_type, struct similarity_hit *hits, char *err)
 {
     if (k > MAX_CANDIDATES)
         k = MAX_CANDIDATES;
@@ -359,16 +362,16 @@ int similarity_search(struct similarity *sim, struct store *s, int64_t project_i
     int n_raw = 0;
     if (ann_search(idx, vec, MAX_CANDIDATES * 2, 0, NULL, NULL, raw, &n_raw, err) < 0)
         return -1;
-    return collect(s, raw, n_raw, exclude_issue, k, hits, 0, err);
+    return collect(s, raw, n_raw, exclude_issue, require_type, k, hits, 0, err);
 }
 
 int similarity_remember(struct similarity *sim, struct store *s, int64_t project_id, int64_t issue_id,
-                        const char *hash, const float *vec, char *err)
+                        const char *hash, const char *exc_type, const float *vec, char *err)
 {
     struct ann_index *idx = project_index(sim, s, project_id, err);
     if (!idx)
         return -1;
-    int64_t id = store_vector_insert(s, project_id, issue_id, hash, sim->model_name, vec, sim->dim, err);
+    int64_t id = store_vector_insert(s, project_id, issue_id, hash, sim->model_name, exc_type, vec, sim->dim, err);
     if (id < 0)
         return -1;
     return ann_insert(idx, id, vec, err) < 0 ? -1 : 0;
@@ -401,7 +404,7 @@ int similarity_issue_neighbours(struct similarity *sim, struct store *s, int64_t
             n = -1;
             break;
         }
-        n = collect(s, raw, n_raw, issue_id, k, hits, n, err);
+        n = collect(s, raw, n_raw, issue_id, NULL, k, hits, n, err);
     }
     free(vec);
     return n;
@@ -436,4 +439,12 @@ int similarity_take_budget(struct similarity *sim, int64_t project_id)
     }
     pthread_mutex_unlock(&sim->budget_lock);
     return ok;
+}
+
+const char *similarity_root_type(const json_t *event)
+{
+    const json_t *exc = json_object_get(event, "exception");
+    const json_t *values = json_is_object(exc) ? json_object_get(exc, "values") : exc;
+    const char *type = json_string_value(json_object_get(json_array_get(values, 0), "type"));
+    return type ? type : "";
 }

@@ -64,13 +64,17 @@ struct similarity_hit {
     int64_t vector_id;
     double  distance;
 };
-/* The nearest issues (best vector per issue), excluding exclude_issue (0: none). Returns the
- * count (<= k) or negative. */
+/* The nearest issues (best vector per issue), excluding exclude_issue (0: none). With
+ * require_type, only vectors that came from events with that root-cause exception type count.
+ * Returns the count (<= k) or negative. */
 int  similarity_search(struct similarity *sim, struct store *s, int64_t project_id, const float *vec, int k,
-                       int64_t exclude_issue, struct similarity_hit *hits, char *err);
-/* Stores the vector of a hash (in the store, then the project's index). */
+                       int64_t exclude_issue, const char *require_type, struct similarity_hit *hits, char *err);
+/* Stores the vector of a hash (in the store, then the project's index) with the root-cause
+ * exception type of its event. */
 int  similarity_remember(struct similarity *sim, struct store *s, int64_t project_id, int64_t issue_id,
-                         const char *hash, const float *vec, char *err);
+                         const char *hash, const char *exc_type, const float *vec, char *err);
+/* Root-cause exception type of an event: the oldest exception of the chain ("" if none). */
+const char *similarity_root_type(const json_t *event);
 /* Similar issues of an issue, by its stored vectors. */
 int  similarity_issue_neighbours(struct similarity *sim, struct store *s, int64_t project_id, int64_t issue_id,
                                  int k, struct similarity_hit *hits, char *err);

@@ -1,6 +1,7 @@
 /* Similarity grouping data: vectors per fingerprint, decisions, merge and unmerge. */
 #include "store/store_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,12 @@ static int run(struct store *s, const char *sql, int64_t a, int64_t b, char *err
 }
 
 int64_t store_vector_insert(struct store *s, int64_t project_id, int64_t issue_id, const char *hash,
-                            const char *model, const float *vec, int dim, char *err)
+                            const char *model, const char *exc_type, const float *vec, int dim, char *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO issue_vectors (project_id, issue_id, hash, model, dim, vector)"
-                           " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, hash, model) DO UPDATE"
+                           "INSERT INTO issue_vectors (project_id, issue_id, hash, model, dim, vector, exc_type)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, hash, model) DO UPDATE"
                            " SET issue_id = issue_vectors.issue_id RETURNING id",
                            -1, &st, NULL) != SQLITE_OK)
         return store_sql_error(s, err, "insert vector");
@@ -33,6 +34,7 @@ int64_t store_vector_insert(struct store *s, int64_t project_id, int64_t issue_i
     sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, dim);
     sqlite3_bind_blob(st, 6, vec, dim * (int)sizeof(float), SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, exc_type ? exc_type : "", -1, SQLITE_STATIC);
     int64_t id = -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);
@@ -68,16 +70,20 @@ int store_vector_foreach(struct store *s, int64_t project_id, const char *model,
     return rc == SQLITE_DONE ? 0 : store_sql_error(s, err, "read vectors");
 }
 
-int store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, char *err)
+int store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, char *type, size_t cap, char *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT issue_id FROM issue_vectors WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-        return store_sql_error(s, err, "vector issue");
+    sqlite3_stmt *st = store_stmt(s, STMT_VECTOR_ISSUE, "SELECT issue_id, exc_type FROM issue_vectors WHERE id = ?",
+                                  err);
+    if (!st)
+        return -1;
     sqlite3_bind_int64(st, 1, vector_id);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         *issue_id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+        if (type && cap)
+            snprintf(type, cap, "%s", store_col_text(st, 1));
+    }
+    sqlite3_reset(st);
     if (rc == SQLITE_ROW)
         return 1;
     return rc == SQLITE_DONE ? 0 : store_sql_error(s, err, "vector issue");

@@ -39,6 +39,7 @@ static const char *const SCHEMA_MAIN =
     "CREATE TABLE IF NOT EXISTS issue_vectors ("
     "  id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, issue_id INTEGER NOT NULL,"
     "  hash TEXT NOT NULL, model TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
+    "  exc_type TEXT NOT NULL DEFAULT '',"
     "  UNIQUE (project_id, hash, model));"
     "CREATE INDEX IF NOT EXISTS issue_vectors_issue ON issue_vectors (issue_id);"
     /* Why a hash is in its issue when similarity decided (or would have, in shadow mode). */

@@ -140,15 +140,17 @@ json_t *store_event_get(struct store *s, int64_t project_id, const char *event_i
 json_t *store_issue_latest_event(struct store *s, int64_t issue_id, char *err);
 json_t *store_item_counts(struct store *s, int64_t project_id, char *err);
 /* --- similarity: vectors per fingerprint, decisions, merge/unmerge ---------------------------- */
-/* Stores the embedding of a hash; returns the vector id (also the ANN id) or negative. An existing
- * (project, hash, model) keeps its row and returns its id. */
+/* Stores the embedding of a hash, with the root-cause exception type of the event it came from;
+ * returns the vector id (also the ANN id) or negative. An existing (project, hash, model) keeps its
+ * row and returns its id. */
 int64_t store_vector_insert(struct store *s, int64_t project_id, int64_t issue_id, const char *hash,
-                            const char *model, const float *vec, int dim, char *err);
+                            const char *model, const char *exc_type, const float *vec, int dim, char *err);
 /* Calls fn for every stored vector of a project and model (to build the index). */
 int  store_vector_foreach(struct store *s, int64_t project_id, const char *model,
                           int (*fn)(void *ctx, int64_t id, const float *vec, int dim), void *ctx, char *err);
-/* Issue of a vector id: 1 found, 0 not, negative error. */
-int  store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, char *err);
+/* Issue of a vector id and its exception type (copied into type, cap bytes; type may be NULL):
+ * 1 found, 0 not, negative error. */
+int  store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, char *type, size_t cap, char *err);
 /* Vector ids of an issue (up to cap), for "similar issues". Returns the count or negative. */
 int  store_issue_vector_ids(struct store *s, int64_t issue_id, const char *model, int64_t *ids, int cap,
                             char *err);
