@@ -652,23 +652,28 @@ const char *gfp_resolve_var(const char *entry, const struct event *e, struct gar
     return entry; /* unknown variables stay as written (newstyle:2023-01-11) */
 }
 
-/* ---------------- built-in rules (JavaScript chunk-load and hydration errors) ---------------- */
+/* ---------------- built-in rules (JavaScript chunk-load and hydration errors) ----------------
+ *
+ * Written here from the publicly described behaviour (Sentry's fingerprinting docs: "chunk load
+ * errors" form one issue, React hydration errors one issue per transaction), not from Sentry's
+ * rule files. ChunkLoadError is the error webpack raises when a code-split chunk cannot be
+ * fetched (typically after a deploy); the hydration messages are the ones React 18 raises when
+ * server-rendered HTML and the first client render disagree (matched by their fixed beginning).
+ * A custom client fingerprint wins over these (strategy.c). */
 
 static const char builtin_text[] =
-    "family:javascript error.type:\"ChunkLoadError\" -> chunkloaderror\n"
+    /* webpack: failed dynamic import of a chunk, whatever the chunk number or URL */
+    "family:javascript error.type:ChunkLoadError -> chunkloaderror\n"
     "family:javascript error.value:\"ChunkLoadError*\" -> chunkloaderror\n"
-    "family:javascript tags.transaction:\"*\" message:\"Hydration failed because the initial UI does "
-    "not match what was rendered on the server.\" -> hydrationerror, {{tags.transaction}}\n"
-    "family:javascript tags.transaction:\"*\" message:\"The server could not finish this Suspense "
-    "boundary, likely due to an error during server rendering. Switched to client rendering.\" -> "
-    "hydrationerror, {{tags.transaction}}\n"
-    "family:javascript tags.transaction:\"*\" message:\"There was an error while hydrating this "
-    "Suspense boundary. Switched to client rendering.\" -> hydrationerror, {{tags.transaction}}\n"
-    "family:javascript tags.transaction:\"*\" message:\"There was an error while hydrating. Because "
-    "the error happened outside of a Suspense boundary, the entire root will switch to client "
-    "rendering.\" -> hydrationerror, {{tags.transaction}}\n"
-    "family:javascript tags.transaction:\"*\" message:\"Text content does not match server-rendered "
-    "HTML.\" -> hydrationerror, {{tags.transaction}}\n";
+    /* React hydration mismatches: one issue per page (transaction) */
+    "family:javascript tags.transaction:\"*\" message:\"Hydration failed because the initial UI does not match*\" "
+    "-> hydrationerror, {{tags.transaction}}\n"
+    "family:javascript tags.transaction:\"*\" message:\"Text content does not match server-rendered HTML*\" "
+    "-> hydrationerror, {{tags.transaction}}\n"
+    "family:javascript tags.transaction:\"*\" message:\"There was an error while hydrating*\" "
+    "-> hydrationerror, {{tags.transaction}}\n"
+    "family:javascript tags.transaction:\"*\" message:\"The server could not finish this Suspense boundary*\" "
+    "-> hydrationerror, {{tags.transaction}}\n";
 
 static struct gfprules *builtin;
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -189,6 +189,60 @@ static void test_builtin_defaults(void **state)
     const char *node[] = {"app.js", "run", "E"};
     md5_of(node, 3, want);
     assert_string_equal(vhash(info, "app"), want);
+    assert_null(vhash(info, "system")); /* node: internals are -group too: same as app */
+    json_decref(info);
+
+    /* Python: the SDK's own frames leave the system hash as well */
+    info = info_for(PY_EVENT("{\"module\":\"app\",\"function\":\"main\",\"in_app\":true},"
+                             "{\"module\":\"sentry_sdk.integrations.threading\",\"function\":\"run\"},"
+                             "{\"module\":\"lib\",\"function\":\"call\"}"),
+                    NULL, NULL);
+    const char *pysys[] = {"app", "main", "lib", "call", "E"};
+    md5_of(pysys, 5, want);
+    assert_string_equal(vhash(info, "system"), want);
+    json_decref(info);
+
+    /* JVM: framework packages are out of app even when the SDK says in_app, and io.sentry
+     * frames do not group at all */
+    info = info_for("{\"platform\":\"java\",\"exception\":{\"values\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":["
+                    "{\"module\":\"org.springframework.web.Dispatcher\",\"function\":\"handle\",\"in_app\":true},"
+                    "{\"module\":\"com.example.App\",\"function\":\"run\",\"in_app\":true},"
+                    "{\"module\":\"io.sentry.SentryHandler\",\"function\":\"capture\"}]}}]}}", NULL, NULL);
+    const char *japp[] = {"com.example.App", "run", "E"};
+    const char *jsys[] = {"org.springframework.web.Dispatcher", "handle", "com.example.App", "run", "E"};
+    md5_of(japp, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    md5_of(jsys, 5, want);
+    assert_string_equal(vhash(info, "system"), want);
+    json_decref(info);
+
+    /* native: a thread entry point and everything below it, and the raising frames (abort,
+     * raise) and everything above them, never group; /usr/lib is system code (out of app) */
+    info = info_for("{\"platform\":\"native\",\"exception\":{\"values\":[{\"type\":\"SIGABRT\",\"stacktrace\":{\"frames\":["
+                    "{\"function\":\"clone3\",\"package\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\"},"
+                    "{\"function\":\"start_thread\",\"package\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\"},"
+                    "{\"function\":\"worker\",\"package\":\"/srv/bin/app\",\"in_app\":true},"
+                    "{\"function\":\"compute\",\"package\":\"/srv/bin/app\",\"in_app\":true},"
+                    "{\"function\":\"foo_check\",\"package\":\"/usr/lib/libfoo.so.1\",\"in_app\":true},"
+                    "{\"function\":\"abort\",\"package\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\"},"
+                    "{\"function\":\"raise\",\"package\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\"}]}}]}}",
+                    NULL, NULL);
+    const char *napp[] = {"worker", "compute", "SIGABRT"};
+    const char *nsys[] = {"worker", "compute", "foo_check", "SIGABRT"};
+    md5_of(napp, 3, want);
+    assert_string_equal(vhash(info, "app"), want);
+    md5_of(nsys, 4, want);
+    assert_string_equal(vhash(info, "system"), want);
+    json_decref(info);
+
+    /* Rust: std frames are out of app */
+    info = info_for("{\"platform\":\"native\",\"exception\":{\"values\":[{\"type\":\"panic\",\"stacktrace\":{\"frames\":["
+                    "{\"function\":\"app::main\",\"in_app\":true},"
+                    "{\"function\":\"std::collections::hash::map::HashMap<K,V>::insert\",\"in_app\":true}]}}]}}",
+                    NULL, NULL);
+    const char *rapp[] = {"app::main", "panic"};
+    md5_of(rapp, 2, want);
+    assert_string_equal(vhash(info, "app"), want);
     json_decref(info);
 }
 
@@ -236,6 +290,25 @@ static void test_fingerprint_rules(void **state)
     const char *v4[] = {"chunkloaderror"};
     md5_of(v4, 1, want);
     assert_string_equal(vhash(info, "built_in_fingerprint"), want);
+    json_decref(info);
+
+    /* built-in: React hydration errors, one issue per transaction */
+    info = info_for("{\"platform\":\"javascript\",\"tags\":{\"transaction\":\"/checkout\"},\"exception\":{\"values\":"
+                    "[{\"type\":\"Error\",\"value\":\"Hydration failed because the initial UI does not match what "
+                    "was rendered on the server.\"}]}}", NULL, NULL);
+    const char *v5[] = {"hydrationerror", "/checkout"};
+    md5_of(v5, 2, want);
+    assert_string_equal(vhash(info, "built_in_fingerprint"), want);
+    json_decref(info);
+    /* ... but not on other platforms, and a project rule wins */
+    info = info_for("{\"platform\":\"python\",\"exception\":{\"values\":[{\"type\":\"ChunkLoadError\"}]}}", NULL, NULL);
+    assert_null(json_object_get(json_object_get(info, "variants"), "built_in_fingerprint"));
+    json_decref(info);
+    info = info_for("{\"platform\":\"javascript\",\"exception\":{\"values\":[{\"type\":\"ChunkLoadError\"}]}}",
+                    NULL, "type:ChunkLoadError -> mine\n");
+    const char *v6[] = {"mine"};
+    md5_of(v6, 1, want);
+    assert_string_equal(vhash(info, "custom_fingerprint"), want);
     json_decref(info);
 }
 
