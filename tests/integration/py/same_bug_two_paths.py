@@ -1,7 +1,7 @@
 """Sends errors through the real Python SDK: argv[1] = DSN, argv[2] = which scenario.
 
-'paths': one bug (a KeyError in load_user) reached through two different callers, so the two
-events have different stack-trace hashes; then a different bug (int() of a non-number).
+'paths': one bug (a KeyError in load_user) reached from two different callers, so the two events
+have different stack-trace hashes; then a different bug (int() of a non-number).
 'again': the same bug through a third caller. Prints one event id per line."""
 import sys
 
@@ -18,8 +18,7 @@ def handle_profile(uid):
 
 
 def handle_settings(uid):
-    page = "settings"
-    return load_user(uid) if page else None
+    return load_user(uid)
 
 
 def handle_admin(uid):
