@@ -63,3 +63,32 @@ def test_stats_endpoint(make_server):
     assert s["accepted_total"] == before["accepted_total"] + 3
     assert s["digested_total"] == before["digested_total"]
     harness.assert_detail(srv.api("GET", "/api/0/stats/", token=False), 401)
+
+
+def test_inbox_bound_holds_under_concurrency(make_server):
+    """8 concurrent senders against --inbox-max 20 (digest paused): exactly 20 accepted, the rest
+    429, and the inbox never holds more than its bound."""
+    import threading
+
+    srv = make_server(args=["--inbox-max", "20"], env={"FAULTLINE_DIGEST_PAUSE": "1"})
+    p = srv.projects["p"]
+    codes, lock = [], threading.Lock()
+
+    def send():
+        import requests
+        s = requests.Session()
+        for _ in range(10):
+            ev = harness.make_event("BoundError", "concurrent bound")
+            r = s.post(p.envelope_url(), data=harness.envelope_for(ev), timeout=30,
+                       headers={"X-Sentry-Auth": p.auth_header()})
+            with lock:
+                codes.append(r.status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(set(codes)) == [200, 429], codes
+    assert codes.count(200) == 20, f"{codes.count(200)} accepted with --inbox-max 20"
+    assert srv.stats()["inbox_pending"] == 20
