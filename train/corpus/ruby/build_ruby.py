@@ -315,7 +315,7 @@ def build_lib(lib, args, rng):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("libs", nargs="*", default=sorted(LIBS))
-    ap.add_argument("--per-lib", type=int, default=45)
+    ap.add_argument("--per-lib", type=int, default=35)
     ap.add_argument("--max-events", type=int, default=30)
     ap.add_argument("--release2", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=13)
