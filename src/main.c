@@ -1,6 +1,7 @@
 /* faultline: self-hosted, Sentry-compatible error monitoring with embedding-based grouping.
  * This file only dispatches to the subcommands in src/cli/. */
 #include "cli/cli.h"
+#include "util/compress.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +43,11 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            compress_thread_cleanup();
+            return rc;
+        }
     fprintf(stderr, "faultline: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

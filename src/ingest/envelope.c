@@ -27,7 +27,8 @@ static json_t *parse_header(const char *p, size_t n, const char *what, char *err
 
 int envelope_parse(const char *data, size_t n, struct envelope *env, char *err)
 {
-    memset(env, 0, sizeof *env);
+    env->event_id[0] = env->dsn[0] = '\0';   /* the item array is filled as parsed, not cleared */
+    env->n_items = 0;
     const char *end = data + n;
     const char *nl = memchr(data, '\n', n);
     const char *line_end = nl ? nl : end;

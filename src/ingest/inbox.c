@@ -15,6 +15,7 @@ struct inbox_req {
     const struct inbox_entry *entries;
     int                       n;
     int                       done;
+    pthread_cond_t            wake;   /* its own: a commit wakes only the requests it committed */
     int                       rc;
     char                      err[ERRMSG_SIZE];
     struct inbox_req         *next;
@@ -26,7 +27,6 @@ struct inbox {
     pthread_t              thread;
     pthread_mutex_t        lock;
     pthread_cond_t         wake;      /* committer waits for work */
-    pthread_cond_t         done;      /* requests wait for their commit */
     struct inbox_req      *head, *tail;
     int                    stopping;
 };
@@ -55,11 +55,17 @@ static void commit_batch(struct inbox *ib, struct inbox_req *batch)
     }
     if (rc == 0)
         rc = store_inbox_commit(ib->store, err);
+    /* Each event arrived holding an inbox slot (stats->pending): inserted ones keep it until the
+     * digest consumes them; duplicates and failed commits give it back. */
     if (rc < 0) {
         store_inbox_rollback(ib->store);
+        for (struct inbox_req *r = batch; r; r = r->next)
+            for (int i = 0; i < r->n; i++)
+                if (!r->entries[i].item_type)
+                    atomic_fetch_sub(&ib->stats->pending, 1);
     } else {
         atomic_fetch_add(&ib->stats->accepted, inserted);
-        atomic_fetch_add(&ib->stats->pending, inserted);
+        atomic_fetch_sub(&ib->stats->pending, dups);
         atomic_fetch_add(&ib->stats->duplicates, dups);
     }
     pthread_mutex_lock(&ib->lock);
@@ -68,8 +74,8 @@ static void commit_batch(struct inbox *ib, struct inbox_req *batch)
         if (rc < 0)
             memcpy(r->err, err, sizeof err);
         r->done = 1;
+        pthread_cond_signal(&r->wake);
     }
-    pthread_cond_broadcast(&ib->done);
     pthread_mutex_unlock(&ib->lock);
 }
 
@@ -107,7 +113,6 @@ int inbox_start(const char *data_dir, struct pipeline_stats *stats, struct inbox
     atomic_store(&stats->pending, store_inbox_count(ib->store));
     pthread_mutex_init(&ib->lock, NULL);
     pthread_cond_init(&ib->wake, NULL);
-    pthread_cond_init(&ib->done, NULL);
     if (pthread_create(&ib->thread, NULL, committer, ib) != 0) {
         store_close(ib->store);
         free(ib);
@@ -121,9 +126,11 @@ int inbox_start(const char *data_dir, struct pipeline_stats *stats, struct inbox
 int inbox_push(struct inbox *ib, const struct inbox_entry *entries, int n, char *err)
 {
     struct inbox_req req = {.entries = entries, .n = n};
+    pthread_cond_init(&req.wake, NULL);
     pthread_mutex_lock(&ib->lock);
     if (ib->stopping) {
         pthread_mutex_unlock(&ib->lock);
+        pthread_cond_destroy(&req.wake);
         errmsg_set(err, "server is shutting down");
         return -1;
     }
@@ -134,8 +141,9 @@ int inbox_push(struct inbox *ib, const struct inbox_entry *entries, int n, char 
     ib->tail = &req;
     pthread_cond_signal(&ib->wake);
     while (!req.done)
-        pthread_cond_wait(&ib->done, &ib->lock);
+        pthread_cond_wait(&req.wake, &ib->lock);
     pthread_mutex_unlock(&ib->lock);
+    pthread_cond_destroy(&req.wake);
     if (req.rc < 0)
         memcpy(err, req.err, ERRMSG_SIZE);
     return req.rc;
@@ -153,6 +161,5 @@ void inbox_stop(struct inbox *ib)
     store_close(ib->store);
     pthread_mutex_destroy(&ib->lock);
     pthread_cond_destroy(&ib->wake);
-    pthread_cond_destroy(&ib->done);
     free(ib);
 }

@@ -302,6 +302,7 @@ static int commit(struct ingest *in, int64_t project_id, const char *event_id, c
     if (payload) {
         if (zstd_compress_buf(payload, len, &z) < 0) {
             buf_free(&z);
+            atomic_fetch_sub(&in->cfg.stats->pending, 1);   /* its inbox slot */
             respond_error(in, resp, 500, "could not compress the event");
             return -1;
         }
@@ -321,10 +322,15 @@ static int commit(struct ingest *in, int64_t project_id, const char *event_id, c
     return 0;
 }
 
+/* Takes one inbox slot for an event about to be committed, or answers 429 when none is left.
+ * `pending` counts the events in the inbox plus those on their way in, so the bound is exact under
+ * concurrency; the slot passes to the inbox with the event (the committer gives back the slots
+ * of duplicates and failed commits, the digest those it consumes). */
 static int over_inbox_bound(struct ingest *in, struct ingest_response *resp)
 {
-    if (atomic_load(&in->cfg.stats->pending) < in->cfg.limits.inbox_max)
+    if (atomic_fetch_add(&in->cfg.stats->pending, 1) < in->cfg.limits.inbox_max)
         return 0;
+    atomic_fetch_sub(&in->cfg.stats->pending, 1);
     snprintf(resp->retry_after, sizeof resp->retry_after, "10");
     snprintf(resp->rate_limits, sizeof resp->rate_limits,
              "10:default;error;security:project:inbox_full");
@@ -435,14 +441,14 @@ static void handle_envelope(struct ingest *in, const struct ingest_request *req,
     }
     char event_id[33] = "";
     if (event) {
-        if (over_inbox_bound(in, resp)) {
-            free(env);
-            return;
-        }
         char detail[ERRMSG_SIZE];
         int status = check_event(&in->cfg.limits, event->payload, event->len, env->event_id, event_id, detail);
         if (status) {
             respond_error(in, resp, status, "%s", detail);
+            free(env);
+            return;
+        }
+        if (over_inbox_bound(in, resp)) {
             free(env);
             return;
         }
@@ -488,7 +494,7 @@ static void handle_store(struct ingest *in, const struct ingest_request *req, st
     int64_t project_id;
     if (project_for_request(in, req, NULL, &project_id, resp) < 0)
         return;
-    if (legacy_unwrap(in, body, resp) < 0 || over_inbox_bound(in, resp))
+    if (legacy_unwrap(in, body, resp) < 0)
         return;
     char event_id[33], detail[ERRMSG_SIZE];
     int status = check_event(&in->cfg.limits, body->data, body->len, NULL, event_id, detail);
@@ -496,6 +502,8 @@ static void handle_store(struct ingest *in, const struct ingest_request *req, st
         respond_error(in, resp, status, "%s", detail);
         return;
     }
+    if (over_inbox_bound(in, resp))
+        return;
     if (commit(in, project_id, event_id, body->data, body->len, NULL, NULL, 0, resp) == 0)
         respond_ok(resp, event_id);
 }

@@ -1,6 +1,8 @@
 #include "util/compress.h"
 
 #include <brotli/decode.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
@@ -115,11 +117,55 @@ static int brotli_capped(const void *in, size_t n, size_t max_out, struct buf *o
     return rc;
 }
 
+/* One compression and one decompression context per thread: creating them costs more than
+ * compressing a 5 KB event. A thread-specific key frees them when the thread ends (the server
+ * runs a thread per connection). */
+struct zstd_contexts {
+    ZSTD_CCtx *cctx;
+    ZSTD_DCtx *dctx;
+};
+static pthread_key_t zstd_key;
+static pthread_once_t zstd_once = PTHREAD_ONCE_INIT;
+
+static void free_contexts(void *p)
+{
+    struct zstd_contexts *c = p;
+    ZSTD_freeCCtx(c->cctx);
+    ZSTD_freeDCtx(c->dctx);
+    free(c);
+}
+
+static void make_key(void) { pthread_key_create(&zstd_key, free_contexts); }
+
+static struct zstd_contexts *thread_contexts(void)
+{
+    pthread_once(&zstd_once, make_key);
+    struct zstd_contexts *c = pthread_getspecific(zstd_key);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(zstd_key, c) != 0) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+/* Frees the calling thread's contexts now (for threads that outlive their use, e.g. main). */
+void compress_thread_cleanup(void)
+{
+    struct zstd_contexts *c = pthread_getspecific(zstd_key);
+    if (c) {
+        pthread_setspecific(zstd_key, NULL);
+        free_contexts(c);
+    }
+}
+
 static int zstd_capped(const void *in, size_t n, size_t max_out, struct buf *out, char *err)
 {
     size_t start = out->len;
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    if (!dctx) {
+    struct zstd_contexts *c = thread_contexts();
+    if (c && !c->dctx)
+        c->dctx = ZSTD_createDCtx();
+    ZSTD_DCtx *dctx = c ? c->dctx : NULL;
+    if (!dctx || ZSTD_isError(ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only))) {
         errmsg_set(err, "zstd init failed");
         return -3;
     }
@@ -144,7 +190,6 @@ static int zstd_capped(const void *in, size_t n, size_t max_out, struct buf *out
             break;
         }
     }
-    ZSTD_freeDCtx(dctx);
     if (rc < 0)
         out->len = start;
     return rc;
@@ -177,7 +222,12 @@ int zstd_compress_buf(const void *in, size_t n, struct buf *out)
     size_t bound = ZSTD_compressBound(n);
     if (buf_reserve(out, bound) < 0)
         return -1;
-    size_t r = ZSTD_compress(out->data + out->len, bound, in, n, 1);
+    struct zstd_contexts *c = thread_contexts();
+    if (c && !c->cctx)
+        c->cctx = ZSTD_createCCtx();
+    if (!c || !c->cctx)
+        return -1;
+    size_t r = ZSTD_compressCCtx(c->cctx, out->data + out->len, bound, in, n, 1);
     if (ZSTD_isError(r))
         return -1;
     out->len += r;

@@ -28,6 +28,10 @@ int zstd_compress_buf(const void *in, size_t n, struct buf *out);
 /* zstd decompression of a stored blob (capped at max_out). */
 int zstd_decompress_buf(const void *in, size_t n, size_t max_out, struct buf *out, char *err);
 
+/* zstd contexts are cached per thread and freed when the thread exits; a long-lived thread that
+ * is done compressing (main, before exit) may free its own now. */
+void compress_thread_cleanup(void);
+
 /* Standard base64 (with or without padding, whitespace skipped). Returns 0 or -1 on bad input. */
 int base64_decode(const char *in, size_t n, struct buf *out);
 
