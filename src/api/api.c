@@ -389,6 +389,44 @@ static void issue_events(struct store *s, int64_t id, const struct api_request *
     send_json(resp, 200, arr);
 }
 
+/* GET .../events/<id>/grouping-info/: the variants, hashes and component tree, rebuilt from the
+ * stored event with the project's current rules (as Sentry does), plus the similarity decision the
+ * digest stored when similarity grouping ran for it. */
+static void grouping_info(struct store *s, const struct store_project *p, const char *event_id,
+                          struct api_response *resp)
+{
+    char err[ERRMSG_SIZE];
+    json_t *ev = store_event_get(s, p->id, event_id, err);
+    if (!ev) {
+        send_error(resp, err[0] ? 500 : 404, err[0] ? err : "event not found");
+        return;
+    }
+    char *enh = NULL, *fp = NULL;
+    struct grouping_result g = {0};
+    int rc = 0;
+    if (store_project_option_get(s, p->id, "groupingEnhancements", &enh, err) < 0 ||
+        store_project_option_get(s, p->id, "fingerprintingRules", &fp, err) < 0)
+        rc = -1;
+    struct grouping_config cfg = {.enhancements = enh, .fingerprint_rules = fp};
+    if (rc == 0)
+        rc = grouping_compute(json_object_get(ev, "payload"), &cfg, &g, err);
+    free(enh);
+    free(fp);
+    json_decref(ev);
+    json_t *info = rc == 0 ? json_loads(g.info_json ? g.info_json : "{}", 0, NULL) : NULL;
+    grouping_result_free(&g);
+    if (!info) {
+        send_error(resp, 500, rc < 0 ? err : "grouping info is not JSON");
+        return;
+    }
+    json_t *stored = store_event_grouping(s, p->id, event_id, err);
+    json_t *similarity = json_object_get(stored, "similarity");
+    if (similarity)
+        json_object_set(info, "similarity", similarity);
+    json_decref(stored);
+    send_json(resp, 200, info);
+}
+
 static void send_event(json_t *ev, const char *err, struct api_response *resp)
 {
     if (!ev)
@@ -650,7 +688,7 @@ static void route(struct api *api, struct store *s, const struct api_request *re
         } else if (n == 4 && strcmp(parts[2], "events") == 0 && get) {
             send_event(store_event_get(s, p.id, parts[3], err), err, resp);
         } else if (n == 5 && strcmp(parts[2], "events") == 0 && strcmp(parts[4], "grouping-info") == 0 && get) {
-            send_event(store_event_grouping(s, p.id, parts[3], err), err, resp);
+            grouping_info(s, &p, parts[3], resp);
         } else {
             send_error(resp, 404, "not found");
         }

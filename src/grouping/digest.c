@@ -173,10 +173,18 @@ static int lookup_hashes(struct store *s, int64_t project_id, const struct group
 }
 
 /* Whether the hash came from a custom or built-in fingerprint (SDK or server rules): such events
- * skip similarity, as Sentry's do. */
-static int custom_fingerprint(const char *info_json)
+ * skip similarity, as Sentry's do. The digest computes hashes without the grouping info (it is
+ * rebuilt on demand by the API), so this one check, on the rare hash-miss path, builds it. */
+static int custom_fingerprint(const json_t *event, const struct grouping_config *cfg)
 {
-    json_t *info = json_loads(info_json ? info_json : "{}", 0, NULL);
+    struct grouping_config full = *cfg;
+    full.skip_info = 0;
+    struct grouping_result g;
+    char err[ERRMSG_SIZE];
+    if (grouping_compute(event, &full, &g, err) < 0)
+        return 0;
+    json_t *info = json_loads(g.info_json ? g.info_json : "{}", 0, NULL);
+    grouping_result_free(&g);
     const json_t *variants = json_object_get(info, "variants");
     const char *name;
     const json_t *v;
@@ -208,13 +216,13 @@ static char *info_with_similarity(const char *info_json, json_t *similarity)
  * *decision names what happened (for the hash's record and the grouping info). */
 static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t project_id, const json_t *event,
                            const struct grouping_config *cfg, const struct similarity_settings *set,
-                           const struct grouping_result *g, int64_t *issue_id, const char **decision,
+                           int64_t *issue_id, const char **decision,
                            struct digest_outcome *out, char *err)
 {
     *decision = NULL;
     if (!ctx->sim || set->mode == SIMILARITY_OFF)
         return 0;
-    if (custom_fingerprint(g->info_json)) {
+    if (custom_fingerprint(event, cfg)) {
         *decision = "skipped-custom-fingerprint";
         return 0;
     }
@@ -276,7 +284,7 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
         out->reason = DIGEST_DUPLICATE;
         return 0;
     }
-    struct grouping_config cfg = {0};
+    struct grouping_config cfg = {.skip_info = 1};
     struct similarity_settings set;
     if (project_config(ctx, s, project_id, &cfg, &set, err) < 0)
         return -1;
@@ -295,7 +303,7 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
     const char *decision = NULL;
     int embedded = 0;
     if (!issue_id) {
-        embedded = similarity_step(ctx, s, project_id, event, &cfg, &set, &g, &issue_id, &decision, out, err);
+        embedded = similarity_step(ctx, s, project_id, event, &cfg, &set, &issue_id, &decision, out, err);
         if (embedded < 0) {
             /* The encoder failing must not lose the event: group it by hash alone. */
             fprintf(stderr, "faultline digest: similarity skipped: %s\n", err);
@@ -323,7 +331,8 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
     } else if (out->reason != DIGEST_SIMILARITY) {
         out->reason = DIGEST_HASH_HIT;
     }
-    char *info = g.info_json;
+    /* The stored grouping JSON holds only what cannot be recomputed: the similarity decision. */
+    char *info = NULL;
     if (decision) {
         json_t *why = json_pack("{s:s,s:s}", "decision", decision, "model",
                                 ctx->sim ? similarity_model_name(ctx->sim) : "");
@@ -337,7 +346,7 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
         }
         if (out->reason == DIGEST_SIMILARITY)
             json_object_set_new(why, "issue", json_integer(issue_id));
-        info_sim = info_with_similarity(g.info_json, why);
+        info_sim = info_with_similarity(NULL, why);
         if (info_sim)
             info = info_sim;
         rc = store_hash_decision(s, project_id, g.hashes[0], decision,
