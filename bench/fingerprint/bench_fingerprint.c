@@ -1,6 +1,6 @@
 /* Throughput of grouping_compute (normalise + fingerprint + grouping info) on one core.
  *
- *   bench_fingerprint [--seconds S] [--synthetic N] [--label L FILE.jsonl[.gz]] ...
+ *   bench_fingerprint [--seconds S] [--synthetic N] [--info both|only|none] [--label L FILE.jsonl[.gz]] ...
  *
  * Events are parsed to json_t before timing (the digest worker receives parsed events too); the
  * timed loop runs grouping_compute over them round-robin for S seconds per set and reports
@@ -179,8 +179,13 @@ int main(int argc, char **argv)
     static struct set sets[16];
     int ns = 0;
     const char *label = NULL;
+    int with_info = 1, without_info = 1;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+        if (!strcmp(argv[i], "--info") && i + 1 < argc) { /* both (default), only, none */
+            i++;
+            with_info = strcmp(argv[i], "none") != 0;
+            without_info = strcmp(argv[i], "only") != 0;
+        } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
             seconds = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc) {
             synthetic = atoi(argv[++i]);
@@ -202,10 +207,11 @@ int main(int argc, char **argv)
         ns++;
     }
     printf("{\"results\": [\n");
-    for (int i = 0; i < ns; i++)
-        run_set(&sets[i], seconds, i == 0, 0);
-    for (int i = 0; i < ns; i++) /* hashes only: what normalise + fingerprint costs alone */
-        run_set(&sets[i], seconds, 0, 1);
+    int first = 1;
+    for (int i = 0; with_info && i < ns; i++, first = 0)
+        run_set(&sets[i], seconds, first, 0);
+    for (int i = 0; without_info && i < ns; i++, first = 0) /* hashes only: normalise + fingerprint alone */
+        run_set(&sets[i], seconds, first, 1);
     printf("\n]}\n");
     for (int i = 0; i < ns; i++)
         for (int k = 0; k < sets[i].n; k++)

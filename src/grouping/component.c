@@ -7,6 +7,7 @@
 #include "grouping/internal.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,11 +119,22 @@ static void collect(struct acc *a, const struct gcomp *c)
     }
 }
 
+/* MD5 fetched from the provider once: EVP_md5() makes OpenSSL 3 look the algorithm up again on
+ * every digest, which costs as much as hashing a short input. */
+static EVP_MD *md5_fetched;
+static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
+
+static void md5_fetch(void)
+{
+    md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
 static void acc_md5(struct acc *a, char out[33])
 {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    EVP_Digest(a->p, a->len, d, &len, EVP_md5(), NULL);
+    pthread_once(&md5_once, md5_fetch);
+    EVP_Digest(a->p, a->len, d, &len, md5_fetched ? md5_fetched : EVP_md5(), NULL);
     static const char hx[] = "0123456789abcdef";
     for (unsigned i = 0; i < 16; i++) {
         out[2 * i] = hx[d[i] >> 4];
@@ -189,8 +201,23 @@ static const char *json_head(const char *id, size_t *len)
     return NULL;
 }
 
-void gcomp_json(struct buf *b, const struct gcomp *c)
+/* Append b[off, off + len) to b itself (the source may move when b grows). */
+static bool copy_own(struct buf *b, size_t off, size_t len)
 {
+    if (b->len + len + 1 > b->cap && buf_reserve(b, len + 1) < 0)
+        return false;
+    memcpy(b->data + b->len, b->data + off, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return true;
+}
+
+void gcomp_json(struct buf *b, struct gcomp *c)
+{
+    if (c->json_buf == b && c->json_len && c->json_off + c->json_len <= b->len &&
+        copy_own(b, c->json_off, c->json_len))
+        return;
+    size_t start = b->len;
     size_t hl;
     const char *head = json_head(c->id, &hl);
     if (head) {
@@ -231,6 +258,9 @@ void gcomp_json(struct buf *b, const struct gcomp *c)
             RAW(b, "null");
     }
     RAW(b, "]}");
+    c->json_buf = b;
+    c->json_off = start;
+    c->json_len = b->len - start;
 }
 
 void gcomp_key(struct buf *b, const struct gcomp *c)

@@ -340,7 +340,7 @@ int grouping_compute(const json_t *event, const struct grouping_config *cfg,
         errmsg_set(err, "out of memory");
         return -1;
     }
-    int rc = grun_run(g, event, rules.enh, rules.fp, err);
+    int rc = grun_run(g, event, rules.enh, rules.fp, cfg && cfg->skip_info, err);
     if (rc == 0) {
         collect_hashes(g, out);
         out->title = make_title(g);
@@ -577,7 +577,7 @@ int grouping_canonical_text(const json_t *event, const struct grouping_config *c
         errmsg_set(err, "out of memory");
         return -1;
     }
-    int rc = grun_run(g, event, rules.enh, rules.fp, err);
+    int rc = grun_run(g, event, rules.enh, rules.fp, false, err);
     if (rc == 0) {
         size_t before = out->len;
         if (variant == GROUPING_TEXT_SEER)

@@ -119,17 +119,24 @@ struct gcomp {
     } v;
     /* frame tallies of stacktrace/exception/chain components */
     int fc_app_contrib, fc_app_non, fc_sys_contrib, fc_sys_non;
+    /* where gcomp_json last wrote this component (frame children are shared by the app and
+     * system trees, so their JSON is copied the second time instead of written again) */
+    const struct buf *json_buf;
+    size_t json_off, json_len;
 };
 struct gcomp *gcomp_new(struct garena *a, const char *id);
 struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value);
 /* values: kids are copied; contributes = any kid contributes (Sentry derives it at creation). */
 struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n);
 void gcomp_set(struct gcomp *c, bool contributes, const char *hint);   /* hint NULL keeps old */
+/* Append the component tree as grouping-info JSON. Records in each component where its JSON
+ * went in b, so a component reached twice (shared subtrees) is copied; the tree must not
+ * change between calls with the same b. */
+void gcomp_json(struct buf *b, struct gcomp *c);
 /* Hash of the contributing leaf values (MD5, no separators); false when it does not contribute. */
 bool gcomp_hash(const struct gcomp *c, char out[33]);
 /* MD5 over a list of values, then optional component values in place of "{{ default }}". */
 void gcomp_hash_values(const char *const *values, size_t n, const struct gcomp *dflt, char out[33]);
-void gcomp_json(struct buf *b, const struct gcomp *c);
 /* Sentry's description: longest path of contributing major component names. */
 void gcomp_description(const struct gcomp *c, struct buf *out);
 /* Structural key (ids, hints, flags, values) for de-duplicating exceptions. */
@@ -163,11 +170,13 @@ struct grun {
     const char *title_override;
     bool has_main_exception_id;
     long long main_exception_id;
+    bool hashes_only;            /* no info JSON / canonical text: skip work that cannot change a hash */
 };
 /* Parse, normalise and compute every variant. sets/fprules: project rules (may be NULL).
- * Returns 0 or -1 (err filled). Always call grun_end. */
+ * hashes_only: the caller reads only hashes, title and culprit (component values that do not
+ * contribute may then be left unnormalised). Returns 0 or -1 (err filled). Always call grun_end. */
 int  grun_run(struct grun *g, const json_t *event, const struct genh *project_rules,
-              const struct gfprules *fprules, char *err);
+              const struct gfprules *fprules, bool hashes_only, char *err);
 void grun_end(struct grun *g);
 /* Variant whose component tree feeds canonical texts: app when it has a hash, else system. */
 const struct gvariant *grun_find(const struct grun *g, const char *name);

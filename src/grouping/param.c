@@ -99,17 +99,120 @@ static const struct {
 };
 #define N_PATTERNS (sizeof patterns / sizeof patterns[0])
 
-static pcre2_code *combined;
-static uint32_t group_of[N_PATTERNS];
+/* ---------------- prefilter: only the alternatives that can match at all ----------------
+ *
+ * Running all 17 alternatives at every position is most of the cost of parameterising a short
+ * exception value. For an ASCII subject, each alternative has a necessary condition on the
+ * whole subject (an '@' for an email, "://" for a URL, a digit for an int, ...). Alternatives
+ * whose condition fails cannot match anywhere, so dropping them from the combined expression
+ * leaves every match (leftmost first, same alternative order) exactly as it was. The reduced
+ * expression is compiled once per subset and cached. Non-ASCII subjects (Unicode digits and
+ * spaces under UCP) always use the full expression. */
+
+enum {
+    P_AT = 1 << 0,     /* '@' */
+    P_URL = 1 << 1,    /* "://" */
+    P_DOT = 1 << 2,    /* '.' */
+    P_COLON = 1 << 3,  /* ':' */
+    P_DASH = 1 << 4,   /* '-' */
+    P_DIGIT = 1 << 5,  /* an ASCII digit */
+    P_HEX4 = 1 << 6,   /* a run of >= 4 hex digits */
+    P_HEX32 = 1 << 7,  /* a run of >= 32 hex digits */
+    P_HEX40 = 1 << 8,  /* a run of >= 40 hex digits */
+    P_EQ = 1 << 9,     /* '=' */
+    P_COMMA = 1 << 10, /* ',' */
+    P_DIG8 = 1 << 11,  /* a run of >= 8 digits */
+    P_TX = 1 << 12,    /* "tx" */
+};
+
+/* Can alternative i match somewhere in a subject with these properties? */
+static bool alt_possible(size_t i, unsigned f)
+{
+    const char *n = patterns[i].name;
+    if (!strcmp(n, "email")) return f & P_AT;
+    if (!strcmp(n, "url")) return f & P_URL;
+    if (!strcmp(n, "hostname")) return f & P_DOT;
+    if (!strcmp(n, "ip")) return f & (P_COLON | P_DOT);
+    if (!strcmp(n, "traceparent")) return (f & P_DASH) && (f & P_DIGIT);
+    if (!strcmp(n, "uuid")) return (f & P_DASH) && (f & P_HEX4);
+    if (!strcmp(n, "sha1")) return f & P_HEX40;
+    if (!strcmp(n, "md5")) return f & P_HEX32;
+    /* every date form has a digit and a ':', '-' or ',' literal, or 8 digits in a row
+     * (20240131T1200Z); "datetime.datetime(...)" needs a '.' */
+    if (!strcmp(n, "date"))
+        return (f & P_DOT) || ((f & P_DIGIT) && (f & (P_COLON | P_DASH | P_COMMA | P_DIG8)));
+    if (!strcmp(n, "duration") || !strcmp(n, "git_sha") || !strcmp(n, "int")) return f & P_DIGIT;
+    if (!strcmp(n, "swift_txn_id")) return (f & P_TX) && (f & P_DASH);
+    if (!strcmp(n, "hex")) return f & (P_DIGIT | P_HEX4);
+    if (!strcmp(n, "float")) return (f & P_DOT) && (f & P_DIGIT);
+    if (!strcmp(n, "quoted_str") || !strcmp(n, "bool")) return f & P_EQ;
+    return true;
+}
+
+/* Properties of the subject; -1 when it is not pure ASCII. */
+static int subject_flags(const char *s, size_t len)
+{
+    unsigned f = 0;
+    size_t hexrun = 0, digrun = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80)
+            return -1;
+        bool dig = c >= '0' && c <= '9';
+        bool hex = dig || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+        hexrun = hex ? hexrun + 1 : 0;
+        digrun = dig ? digrun + 1 : 0;
+        if (dig) f |= P_DIGIT;
+        if (hexrun >= 4) f |= P_HEX4;
+        if (hexrun >= 32) f |= P_HEX32;
+        if (hexrun >= 40) f |= P_HEX40;
+        if (digrun >= 8) f |= P_DIG8;
+        switch (c) {
+        case '@': f |= P_AT; break;
+        case '.': f |= P_DOT; break;
+        case '-': f |= P_DASH; break;
+        case '=': f |= P_EQ; break;
+        case ',': f |= P_COMMA; break;
+        case ':':
+            f |= P_COLON;
+            if (i + 2 < len && s[i + 1] == '/' && s[i + 2] == '/')
+                f |= P_URL;
+            break;
+        case 'x':
+            if (i && s[i - 1] == 't')
+                f |= P_TX;
+            break;
+        }
+    }
+    return (int)f;
+}
+
+struct param_re {
+    uint32_t alts;                  /* bit i: alternative i is in the expression */
+    pcre2_code *code;
+    uint32_t group_of[N_PATTERNS];  /* capture group of each alternative's name, 0 if absent */
+};
+
+#define ALL_ALTS ((uint32_t)((1u << N_PATTERNS) - 1))
+#define RE_CACHE 64 /* distinct subsets seen; in practice a dozen */
+
+static struct param_re full;
+static struct param_re cache[RE_CACHE];
+static int n_cache;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_failed;
 
-static void compile_once(void)
+static int compile_alts(uint32_t alts, struct param_re *out)
 {
     struct buf re = BUF_INIT;
+    bool first = true;
     for (size_t i = 0; i < N_PATTERNS; i++) {
-        if (i)
+        if (!(alts & (1u << i)))
+            continue;
+        if (!first)
             buf_putc(&re, '|');
+        first = false;
         if (strstr(patterns[i].re, "(?P<")) /* pattern names its own group */
             buf_puts(&re, patterns[i].re);
         else
@@ -117,18 +220,52 @@ static void compile_once(void)
     }
     int ec;
     PCRE2_SIZE eo;
-    combined = pcre2_compile((PCRE2_SPTR)re.data, re.len, PCRE2_UTF | PCRE2_UCP, &ec,
-                             &eo, NULL);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)(re.data ? re.data : ""), re.len, PCRE2_UTF | PCRE2_UCP,
+                                     &ec, &eo, NULL);
     buf_free(&re);
-    if (!combined) {
-        init_failed = 1;
-        return;
-    }
-    pcre2_jit_compile(combined, PCRE2_JIT_COMPLETE);
+    if (!code)
+        return -1;
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    out->alts = alts;
     for (size_t i = 0; i < N_PATTERNS; i++) {
-        int n = pcre2_substring_number_from_name(combined, (PCRE2_SPTR)patterns[i].name);
-        group_of[i] = n > 0 ? (uint32_t)n : 0;
+        int n = (alts & (1u << i)) ? pcre2_substring_number_from_name(code, (PCRE2_SPTR)patterns[i].name) : 0;
+        out->group_of[i] = n > 0 ? (uint32_t)n : 0;
     }
+    out->code = code;
+    return 0;
+}
+
+static void compile_once(void)
+{
+    if (compile_alts(ALL_ALTS, &full) < 0)
+        init_failed = 1;
+}
+
+/* The expression to run on this subject; NULL when no alternative can match. */
+static const struct param_re *pick(const char *msg, size_t len)
+{
+    int f = subject_flags(msg, len);
+    if (f < 0)
+        return &full;
+    uint32_t alts = 0;
+    for (size_t i = 0; i < N_PATTERNS; i++)
+        if (alt_possible(i, (unsigned)f))
+            alts |= 1u << i;
+    if (!alts)
+        return NULL;
+    if (alts == ALL_ALTS)
+        return &full;
+    const struct param_re *r = &full;
+    pthread_mutex_lock(&cache_lock);
+    int i = 0;
+    while (i < n_cache && cache[i].alts != alts)
+        i++;
+    if (i < n_cache)
+        r = &cache[i];
+    else if (n_cache < RE_CACHE && compile_alts(alts, &cache[n_cache]) == 0)
+        r = &cache[n_cache++];
+    pthread_mutex_unlock(&cache_lock);
+    return r;
 }
 
 int gparam_parameterize(const char *msg, size_t len, struct buf *out)
@@ -136,13 +273,20 @@ int gparam_parameterize(const char *msg, size_t len, struct buf *out)
     pthread_once(&once, compile_once);
     if (init_failed)
         return -1;
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(combined, NULL);
+    const struct param_re *re = pick(msg, len);
+    if (!re) { /* nothing can match: the text stays as it is */
+        buf_append(out, msg, len);
+        if (!out->data)
+            buf_reserve(out, 0);
+        return 0;
+    }
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
     if (!md)
         return -1;
     size_t pos = 0, last = 0;
     int rc = 0;
     while (pos <= len) {
-        int r = pcre2_match(combined, (PCRE2_SPTR)msg, len, pos, PCRE2_NO_UTF_CHECK, md, NULL);
+        int r = pcre2_match(re->code, (PCRE2_SPTR)msg, len, pos, PCRE2_NO_UTF_CHECK, md, NULL);
         if (r < 0) {
             if (r != PCRE2_ERROR_NOMATCH)
                 rc = -1;
@@ -152,7 +296,7 @@ int gparam_parameterize(const char *msg, size_t len, struct buf *out)
         size_t s = ov[0], e = ov[1];
         const char *name = "";
         for (size_t i = 0; i < N_PATTERNS; i++) {
-            uint32_t g = group_of[i];
+            uint32_t g = re->group_of[i];
             if (g && (int)g < r && ov[2 * g] != PCRE2_UNSET) {
                 name = patterns[i].name;
                 break;

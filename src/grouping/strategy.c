@@ -645,7 +645,14 @@ static int exception_components(struct grun *g, const struct ev_exception *x, st
         st[V_APP] = gcomp_new(a, "stacktrace");
     }
     const char *normalized = NULL, *hint = NULL;
-    if (x->value) {
+    /* The value never contributes next to a contributing stack trace or NSError info; when only
+     * hashes are wanted it is then kept raw (parameterising it is most of an exception's cost).
+     * With several exceptions the values take part in de-duplicating exception groups (by their
+     * component keys), so only a lone exception qualifies. */
+    bool value_ignored = (ns && ns->contributes) || (st[V_APP]->contributes && (nvar < 2 || st[V_SYS]->contributes));
+    if (x->value && g->hashes_only && value_ignored && g->ev.n_exceptions == 1) {
+        normalized = x->value;
+    } else if (x->value) {
         struct buf nb = BUF_INIT;
         if (gparam_normalize(x->value, &nb) < 0) {
             buf_free(&nb);
@@ -1388,9 +1395,10 @@ static int build_variants(struct grun *g)
 }
 
 int grun_run(struct grun *g, const json_t *event, const struct genh *project_rules,
-             const struct gfprules *fprules, char *err)
+             const struct gfprules *fprules, bool hashes_only, char *err)
 {
     memset(g, 0, sizeof *g);
+    g->hashes_only = hashes_only;
     garena_init(&g->arena);
     if (event_parse(event, &g->ev, err) < 0)
         return -1;
