@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ingest/inbox.h"
+#include "ingest/jsoncheck.h"
 #include "store/store.h"
 #include "util/compress.h"
 #include "util/timefmt.h"
@@ -263,29 +264,35 @@ static int check_event(const struct ingest_limits *lim, const char *payload, siz
                  len);
         return 413;
     }
-    json_error_t jerr;
-    json_t *ev = json_loadb(payload, len, 0, &jerr);
-    if (!ev) {
-        snprintf(detail, ERRMSG_SIZE, "invalid event JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-                 jerr.column);
+    char id_text[40];
+    int id_state;
+    if (jsoncheck_event(payload, len, id_text, sizeof id_text, &id_state, detail) < 0)
         return 400;
-    }
-    if (!json_is_object(ev)) {
-        json_decref(ev);
-        snprintf(detail, ERRMSG_SIZE, "invalid event: not a JSON object");
-        return 400;
-    }
-    int status = 0;
-    const json_t *id = json_object_get(ev, "event_id");
     if (header_id && *header_id) {
         memcpy(event_id, header_id, 33);
-    } else if (id && !json_is_null(id)) {
-        if (!json_is_string(id) || ingest_normalize_event_id(json_string_value(id), event_id) < 0) {
+        return 0;
+    }
+    if (id_state == 1) {
+        if (ingest_normalize_event_id(id_text, event_id) < 0) {
             snprintf(detail, ERRMSG_SIZE, "invalid event_id: expected 32 hex digits");
-            status = 400;
+            return 400;
         }
-    } else {
+        return 0;
+    }
+    if (id_state == 0) {
         random_event_id(event_id);
+        return 0;
+    }
+    /* An event_id that is not a short plain string (null, a number, escapes): the rare case gets
+     * the full parser. */
+    json_t *ev = json_loadb(payload, len, 0, NULL);
+    const json_t *id = json_object_get(ev, "event_id");
+    int status = 0;
+    if (json_is_null(id)) {
+        random_event_id(event_id);
+    } else if (!json_is_string(id) || ingest_normalize_event_id(json_string_value(id), event_id) < 0) {
+        snprintf(detail, ERRMSG_SIZE, "invalid event_id: expected 32 hex digits");
+        status = 400;
     }
     json_decref(ev);
     return status;
