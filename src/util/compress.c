@@ -151,6 +151,7 @@ static struct zstd_contexts *thread_contexts(void)
 /* Frees the calling thread's contexts now (for threads that outlive their use, e.g. main). */
 void compress_thread_cleanup(void)
 {
+    pthread_once(&zstd_once, make_key);   /* the key may never have been created in this process */
     struct zstd_contexts *c = pthread_getspecific(zstd_key);
     if (c) {
         pthread_setspecific(zstd_key, NULL);
