@@ -747,7 +747,12 @@ static const char *lower_path(struct garena *a, const char *s)
 {
     if (!s)
         return NULL;
-    size_t n = strlen(s);
+    size_t n = 0;
+    while (s[n] && !(s[n] == '\\' || (s[n] >= 'A' && s[n] <= 'Z')))
+        n++;
+    if (!s[n])
+        return s; /* already lowercase with '/' only: no copy */
+    n += strlen(s + n);
     char *d = garena_alloc(a, n + 1);
     if (!d)
         return NULL;

@@ -160,7 +160,7 @@ struct gvariant {
     const char *matched_rule;
 };
 struct grun {
-    struct garena arena;
+    struct garena arena;         /* first: grun_run zeroes everything after it */
     struct event ev;
     const struct genh *sets[2];
     int n_sets;

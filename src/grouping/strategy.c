@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #define V_APP 0
@@ -250,33 +251,43 @@ static const char *java_module_clean(struct garena *a, const char *m)
     return cur;
 }
 
-/* Python's " ".join(s.split()) and len(s) in code points. */
+/* Python's " ".join(s.split()) and len(s) in code points. Written straight into the arena (the
+ * result is never longer than s); ASCII is classified inline, only other bytes ask
+ * gparam_space_len. */
 static const char *collapse_ws(struct garena *a, const char *s, size_t *codepoints)
 {
-    struct buf b = BUF_INIT;
-    size_t cps = 0;
+    size_t n = strlen(s), cps = 0, len = 0;
+    char *d = garena_alloc(a, n + 1);
+    if (!d) {
+        *codepoints = 0;
+        return "";
+    }
     bool pending = false;
     for (const char *p = s; *p;) {
-        size_t k = gparam_space_len(p);
+        unsigned char c = (unsigned char)*p;
+        size_t k;
+        if (c < 0x80)
+            k = (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
+        else
+            k = gparam_space_len(p);
         if (k) {
             for (size_t i = 0; i < k; i++)
                 if (((unsigned char)p[i] & 0xC0) != 0x80)
                     cps++;
             p += k;
-            pending = b.len > 0;
+            pending = len > 0;
             continue;
         }
         if (pending)
-            buf_putc(&b, ' ');
+            d[len++] = ' ';
         pending = false;
-        if (((unsigned char)*p & 0xC0) != 0x80)
+        if ((c & 0xC0) != 0x80)
             cps++;
-        buf_putc(&b, *p++);
+        d[len++] = *p++;
     }
+    d[len] = '\0';
     *codepoints = cps;
-    const char *r = b.len ? garena_strndup(a, b.data, b.len) : "";
-    buf_free(&b);
-    return r;
+    return len ? d : "";
 }
 
 static const char *rsplit_dot(const char *s)
@@ -1397,7 +1408,8 @@ static int build_variants(struct grun *g)
 int grun_run(struct grun *g, const json_t *event, const struct genh *project_rules,
              const struct gfprules *fprules, bool hashes_only, char *err)
 {
-    memset(g, 0, sizeof *g);
+    /* everything but the arena's 8 KiB first block, which garena_alloc zeroes as it hands it out */
+    memset((char *)g + offsetof(struct grun, ev), 0, sizeof *g - offsetof(struct grun, ev));
     g->hashes_only = hashes_only;
     garena_init(&g->arena);
     if (event_parse(event, &g->ev, err) < 0)

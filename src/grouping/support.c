@@ -163,7 +163,27 @@ static bool glob_rec(const char *p, const char *v, int flags, long *budget)
                         return false;
                 return true;
             }
+            /* When the star is followed by a plain character, positions where the value has
+             * another character cannot start a match: step over them here, charging the
+             * budget exactly as the recursive attempts would have. */
+            bool lit = *p != '?' && *p != '[' && *p != '\\';
+            int lc = 0;
+            if (lit) {
+                lc = fold((unsigned char)*p, flags);
+                if ((flags & GGLOB_PATH) && lc == '\\')
+                    lc = '/';
+            }
             for (;;) {
+                if (lit) {
+                    while (*v) {
+                        int c = vchar(v, flags);
+                        if (c == lc || (!cross && c == '/'))
+                            break;
+                        if (--*budget < 0)
+                            return false;
+                        v++;
+                    }
+                }
                 if (glob_rec(p, v, flags, budget))
                     return true;
                 if (!*v || (!cross && vchar(v, flags) == '/') || *budget < 0)
