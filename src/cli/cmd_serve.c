@@ -214,6 +214,10 @@ int cmd_serve(int argc, char **argv)
     if (similarity_new(cli_setting(NULL, "FAULTLINE_MODEL", NULL), &sim, err) < 0) {
         fprintf(stderr, "faultline serve: similarity grouping off: %s\n", err);
         sim = NULL;
+    } else {
+        char index_dir[4200];
+        snprintf(index_dir, sizeof index_dir, "%s/indexes", o.data);
+        similarity_set_index_dir(sim, index_dir);
     }
     struct ingest_config icfg = {.data_dir = o.data, .limits = limits, .stats = &stats};
     struct api_config acfg = {.data_dir = o.data, .public_url = o.public_url, .stats = &stats, .sim = sim};
@@ -244,6 +248,9 @@ out:
     ingest_free(ingest);
     digest_worker_stop(digest);
     api_free(api);
+    /* Saved indexes spare the next start a rebuild (a stale or damaged one is rebuilt anyway). */
+    if (sim && similarity_save_indexes(sim, err) < 0)
+        fprintf(stderr, "faultline serve: %s\n", err);
     similarity_free(sim);
     return rc;
 }

@@ -1,7 +1,10 @@
 /* Similarity grouping engine: encoder + per-project ANN indexes + embedding budget. */
 #include "grouping/similarity.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@ struct similarity {
     uint64_t            *cache_keys;    /* 0 = empty slot */
     float               *cache_vecs;
     int                  cache_cap, cache_used;
+    char                 index_dir[1024];   /* "" = indexes are not saved */
 };
 
 void similarity_settings_default(struct similarity_settings *s)
@@ -286,7 +290,66 @@ static int add_to_index(void *ctx, int64_t id, const float *vec, int dim)
     return ann_insert(idx, id, vec, err) < 0 ? -1 : 0;
 }
 
-/* The project's index, built from the store's vectors on first use. */
+void similarity_set_index_dir(struct similarity *sim, const char *dir)
+{
+    snprintf(sim->index_dir, sizeof sim->index_dir, "%s", dir ? dir : "");
+}
+
+static void index_path(const struct similarity *sim, int64_t project_id, char *path, size_t cap)
+{
+    char model[64];
+    size_t n = 0;
+    for (const char *p = sim->model_name; *p && n + 1 < sizeof model; p++)
+        model[n++] = (isalnum((unsigned char)*p) || *p == '-') ? *p : '_';
+    model[n] = '\0';
+    snprintf(path, cap, "%s/ann-%s-%lld.idx", sim->index_dir, model, (long long)project_id);
+}
+
+/* A saved index of the project, if it matches the store; NULL otherwise. */
+static struct ann_index *load_saved(struct similarity *sim, struct store *s, int64_t project_id)
+{
+    if (!sim->index_dir[0])
+        return NULL;
+    char path[1200], err[ERRMSG_SIZE];
+    index_path(sim, project_id, path, sizeof path);
+    int status = 0;
+    struct ann_index *idx = ann_load(path, &status, err);
+    if (!idx)
+        return NULL;
+    int64_t stored = store_vector_count(s, project_id, sim->model_name, err);
+    if (ann_dim(idx) != sim->dim || stored < 0 || (size_t)stored != ann_count(idx)) {
+        ann_free(idx);   /* stale: vectors were added after it was saved */
+        return NULL;
+    }
+    return idx;
+}
+
+static int save_one(int64_t project, struct ann_index *idx, void *ctx)
+{
+    struct similarity *sim = ctx;
+    char path[1200], err[ERRMSG_SIZE];
+    index_path(sim, project, path, sizeof path);
+    if (ann_save(idx, path, err) < 0) {
+        fprintf(stderr, "faultline: could not save the index of project %lld: %s\n", (long long)project, err);
+        return 0;
+    }
+    return 0;
+}
+
+int similarity_save_indexes(struct similarity *sim, char *err)
+{
+    if (!sim->index_dir[0])
+        return 0;
+    if (mkdir(sim->index_dir, 0700) < 0 && errno != EEXIST) {
+        errmsg_set(err, "cannot create %s: %s", sim->index_dir, strerror(errno));
+        return -1;
+    }
+    ann_registry_foreach(sim->indexes, save_one, sim);
+    return (int)ann_registry_count(sim->indexes);
+}
+
+/* The project's index: loaded from its saved file if that matches the store, else built from the
+ * store's vectors, on first use. */
 static struct ann_index *project_index(struct similarity *sim, struct store *s, int64_t project_id, char *err)
 {
     struct ann_index *idx = ann_registry_get(sim->indexes, project_id, 0, err);
@@ -294,6 +357,13 @@ static struct ann_index *project_index(struct similarity *sim, struct store *s, 
         return idx;
     pthread_mutex_lock(&sim->build_lock);
     idx = ann_registry_get(sim->indexes, project_id, 0, err);
+    struct ann_index *saved = idx ? NULL : load_saved(sim, s, project_id);
+    if (saved) {
+        if (ann_registry_put(sim->indexes, project_id, saved, err) == 0)
+            idx = saved;
+        else
+            ann_free(saved);
+    }
     if (!idx) {
         struct ann_index *fresh = ann_new(sim->dim, NULL, err);
         if (fresh && store_vector_foreach(s, project_id, sim->model_name, add_to_index, fresh, err) == 0 &&

@@ -47,6 +47,13 @@ int  similarity_dim(const struct similarity *sim);
  * Only for single-threaded use (faultline eval); the server does not enable it. */
 int  similarity_enable_cache(struct similarity *sim, int max_entries, char *err);
 
+/* Where project indexes are saved (DIR/ann-<model>-<project>.idx) and loaded from, so a restart
+ * does not rebuild every graph. A saved index is used only if it holds as many vectors as the
+ * store; otherwise (a crash after it was saved, a damaged file) it is rebuilt from the store. */
+void similarity_set_index_dir(struct similarity *sim, const char *dir);
+/* Saves every project's index (at shutdown). Returns the number saved, or negative. */
+int  similarity_save_indexes(struct similarity *sim, char *err);
+
 /* Embedding budget rate (per second per project); the default is FAULTLINE_SIMILARITY_RATE or 50. */
 void similarity_set_rate(struct similarity *sim, double per_second);
 

@@ -70,6 +70,19 @@ int store_vector_foreach(struct store *s, int64_t project_id, const char *model,
     return rc == SQLITE_DONE ? 0 : store_sql_error(s, err, "read vectors");
 }
 
+int64_t store_vector_count(struct store *s, int64_t project_id, const char *model, char *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM issue_vectors WHERE project_id = ? AND model = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return store_sql_error(s, err, "count vectors");
+    sqlite3_bind_int64(st, 1, project_id);
+    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
 int store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, char *type, size_t cap, char *err)
 {
     sqlite3_stmt *st = store_stmt(s, STMT_VECTOR_ISSUE, "SELECT issue_id, exc_type FROM issue_vectors WHERE id = ?",

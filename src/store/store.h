@@ -148,6 +148,8 @@ int64_t store_vector_insert(struct store *s, int64_t project_id, int64_t issue_i
 /* Calls fn for every stored vector of a project and model (to build the index). */
 int  store_vector_foreach(struct store *s, int64_t project_id, const char *model,
                           int (*fn)(void *ctx, int64_t id, const float *vec, int dim), void *ctx, char *err);
+/* Number of stored vectors of a project for a model (negative on error). */
+int64_t store_vector_count(struct store *s, int64_t project_id, const char *model, char *err);
 /* Issue of a vector id and its exception type (copied into type, cap bytes; type may be NULL):
  * 1 found, 0 not, negative error. */
 int  store_vector_issue(struct store *s, int64_t vector_id, int64_t *issue_id, char *type, size_t cap, char *err);

@@ -135,15 +135,28 @@ def test_unmerge_then_new_events_stay_out(make_server):
 
 
 def test_restart_keeps_vectors_and_decisions(make_server):
+    import glob
     srv = make_server()
     p = srv.projects["p"]
     first, second, _ = _send(p, "paths")
     assert srv.stop() == 0
+    saved = glob.glob(os.path.join(srv.data, "indexes", "ann-*.idx"))
+    assert len(saved) == 1                                # the index was saved at shutdown
     srv.start()
-    # the index is rebuilt from the stored vectors: a third path of the bug still finds its issue
+    # the saved index is loaded: a third path of the bug still finds its issue
     (third,) = _send(p, "again")
     assert third["groupID"] == first["groupID"]
     assert _grouping(srv, p, second)["similarity"]["decision"] == "joined"
+    # a damaged index file is not trusted: rebuilt from the stored vectors
+    assert srv.stop() == 0
+    with open(saved[0], "r+b") as f:
+        f.seek(100)
+        f.write(b"\xff" * 64)
+    srv.start()
+    (fourth,) = _send(p, "export")                        # a new fingerprint: searched in the rebuilt index
+    assert fourth["hashes"] != third["hashes"]
+    assert fourth["groupID"] == first["groupID"]
+    assert _grouping(srv, p, fourth)["similarity"]["decision"] == "joined"
 
 
 def test_backfill_proposes_merges_and_resumes(make_server):

@@ -2,7 +2,7 @@
 
 'paths': one bug (a KeyError in load_user) reached from two different callers, so the two events
 have different stack-trace hashes; then a different bug (int() of a non-number).
-'again': the same bug through a third caller. Prints one event id per line."""
+'again', 'export': the same bug through a third and a fourth caller. Prints one event id per line."""
 import sys
 
 import sentry_sdk
@@ -25,6 +25,10 @@ def handle_admin(uid):
     return load_user(uid)
 
 
+def handle_export(uid):
+    return load_user(uid)
+
+
 def parse_amount(text):
     return int(text)
 
@@ -35,6 +39,7 @@ def main():
     calls = {
         "paths": [(handle_profile, 17), (handle_settings, 23), (parse_amount, "12x")],
         "again": [(handle_admin, 99)],
+        "export": [(handle_export, 5)],
     }[scenario]
     for fn, arg in calls:
         try:
