@@ -283,6 +283,24 @@ static void split_tokens(const char *s, size_t n, struct tokens *t)
     buf_free(&cur);
 }
 
+/* A name made only of identifier characters, '::', '.' and '~', with no lambda: none of the
+ * rewriting passes (operators, lambdas, anonymous namespaces, argument lists, generics,
+ * return types) applies to it. */
+static bool plain_name(const char *s, size_t n)
+{
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == ':' || c == '.' || c == '~'))
+            return false;
+        if (c == 'l' && n - i >= 7 && !memcmp(s + i, "lambda_", 7))
+            return false;
+    }
+    return true;
+}
+
 static const char *trim_native(struct garena *a, const char *function)
 {
     if (!strcmp(function, "<redacted>") || !strcmp(function, "<unknown>"))
@@ -308,7 +326,16 @@ static const char *trim_native(struct garena *a, const char *function)
         while (n && is_ws(s[n - 1]))
             n--;
     }
-    struct buf x = BUF_INIT, y = BUF_INIT;
+    struct buf x = BUF_INIT, y = BUF_INIT, tok = BUF_INIT;
+    struct tokens t = {0};
+    const char *result = NULL;
+    size_t rlen = 0;
+    if (plain_name(s, n)) {
+        /* nothing below would change it: one token, no placeholders */
+        result = s;
+        rlen = n;
+        goto suffixes;
+    }
     put(&x, s, n);
     if (!x.data)
         buf_reserve(&x, 0);
@@ -335,11 +362,7 @@ static const char *trim_native(struct garena *a, const char *function)
     swap_buf(&x, &y), y.len = 0;
     buf_reserve(&x, 0);
 
-    struct tokens t = {0};
     split_tokens(x.data, x.len, &t);
-    const char *result = NULL;
-    size_t rlen = 0;
-    struct buf tok = BUF_INIT;
     if (t.n > 1 && t.len[t.n - 1] == 3 && !memcmp(t.text.data + t.off[t.n - 1], "<T>", 3)) {
         /* MSVC "operator< <T>": glue the generic back onto the name */
         t.n--;
@@ -375,6 +398,7 @@ static const char *trim_native(struct garena *a, const char *function)
         result = function;
         rlen = strlen(function);
     }
+suffixes:
     /* Rust hash "::h" + 16 [a-z0-9] at the end */
     if (rlen >= 19 && !strncmp(result + rlen - 19, "::h", 3)) {
         bool ok = true;
