@@ -971,11 +971,14 @@ void genh_contribute(const struct genh_matches *mt, size_t n_frames, bool *contr
             if (ac->kind == A_GROUP) {
                 size_t lo, hi;
                 range_of(ac, idx, n_frames, &lo, &hi);
+                const char *h = NULL; /* one hint string for every frame this action flips */
                 for (size_t k = lo; k < hi; k++) {
                     if (contributes[k] != (bool)ac->flag) {
                         contributes[k] = ac->flag;
-                        hints[k] = garena_printf(a, "%s by stack trace rule (%s)",
-                                                 ac->flag ? "un-ignored" : "ignored", r->desc);
+                        if (!h)
+                            h = garena_printf(a, "%s by stack trace rule (%s)",
+                                              ac->flag ? "un-ignored" : "ignored", r->desc);
+                        hints[k] = h;
                     }
                 }
             } else if (ac->kind == A_MAX_FRAMES) {
@@ -989,16 +992,18 @@ void genh_contribute(const struct genh_matches *mt, size_t n_frames, bool *contr
     }
     if (state->max_frames > 0) {
         int seen = 0;
+        const char *h = NULL;
         for (size_t k = n_frames; k-- > 0;) {
             if (!contributes[k])
                 continue;
             if (++seen <= state->max_frames)
                 continue;
             contributes[k] = false;
-            hints[k] = garena_printf(a, "ignored because only %d %s considered by stack trace rule (%s)",
-                                     state->max_frames,
-                                     state->max_frames == 1 ? "frame is" : "frames are",
-                                     state->max_frames_rule);
+            if (!h)
+                h = garena_printf(a, "ignored because only %d %s considered by stack trace rule (%s)",
+                                  state->max_frames, state->max_frames == 1 ? "frame is" : "frames are",
+                                  state->max_frames_rule);
+            hints[k] = h;
         }
     }
 }

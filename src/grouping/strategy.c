@@ -524,13 +524,23 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
     struct genh_stack_state state;
     genh_contribute(mt, n, contrib, hints, &state, a);
     int app_c = 0, app_n = 0, sys_c = 0, sys_n = 0, total_c = 0;
+    const char *last_text = NULL, *last_hint = NULL; /* frames marked by the same rule share it */
+    signed char last_in_app = 0;
     for (size_t i = 0; i < n; i++) {
         const struct ev_frame *f = &st->frames[i];
         struct gcomp *fc = frames[i];
         const char *app_hint = NULL;
-        if (f->app_rule && f->app_rule_text)
-            app_hint = garena_printf(a, "marked %s by stack trace rule (%s)",
-                                     f->in_app == 1 ? "in-app" : "out of app", f->app_rule_text);
+        /* only the app variant shows it, and only where no contributes hint overrides it */
+        bool shown = variant == V_APP && (f->in_app != 1 || !hints[i]);
+        if (shown && f->app_rule && f->app_rule_text) {
+            if (f->app_rule_text != last_text || f->in_app != last_in_app) {
+                last_text = f->app_rule_text;
+                last_in_app = (signed char)f->in_app;
+                last_hint = garena_printf(a, "marked %s by stack trace rule (%s)",
+                                          f->in_app == 1 ? "in-app" : "out of app", f->app_rule_text);
+            }
+            app_hint = last_hint;
+        }
         if (variant == V_APP && f->in_app != 1) {
             gcomp_set(fc, false, app_hint && f->in_app != 1 ? app_hint : NULL);
         } else if (variant == V_SYS) {
