@@ -870,6 +870,10 @@ struct strat_out {
     bool priority[3];
     struct gcomp *comp[3];
     int n;
+    /* hashes computed by dedupe_and_process, reused for the variant when this component ends
+     * up its only contributing part (nothing below it changes after that) */
+    bool hashed[3];
+    char hash[3][33];
 };
 
 static void so_add(struct strat_out *o, const char *name, bool prio, struct gcomp *c)
@@ -877,6 +881,7 @@ static void so_add(struct strat_out *o, const char *name, bool prio, struct gcom
     for (int i = 0; i < o->n; i++)
         if (!strcmp(o->name[i], name)) {
             o->comp[i] = c;
+            o->hashed[i] = false;
             return;
         }
     o->name[o->n] = name;
@@ -891,14 +896,19 @@ static void dedupe_and_process(struct grun *g, struct strat_out *o, bool stacktr
     char ph[3][33];
     bool phas[3] = {0};
     for (int i = 0; i < o->n; i++)
-        if (o->priority[i] && o->comp[i]->contributes)
+        if (o->priority[i] && o->comp[i]->contributes) {
             phas[i] = gcomp_hash(o->comp[i], ph[i]);
+            if ((o->hashed[i] = phas[i]))
+                memcpy(o->hash[i], ph[i], 33);
+        }
     for (int i = 0; i < o->n; i++) {
         if (o->priority[i] || !o->comp[i]->contributes)
             continue;
         char h[33];
         if (!gcomp_hash(o->comp[i], h))
             continue;
+        o->hashed[i] = true;
+        memcpy(o->hash[i], h, 33);
         for (int j = 0; j < o->n; j++)
             if (phas[j] && !strcmp(ph[j], h)) {
                 gcomp_set(o->comp[i], false,
@@ -1306,6 +1316,8 @@ static int build_variants(struct grun *g)
     const char *precedence = NULL;
     /* components of each variant across strategies */
     struct gcomp *by_variant[3][9];
+    const char *known_hash[3][9]; /* dedupe_and_process's hash of each part, or NULL */
+    struct gcomp *vroot[3] = {NULL, NULL, NULL};
     int nb[3] = {0, 0, 0};
     const char *vnames[3];
     int nv = 0;
@@ -1320,6 +1332,7 @@ static int build_variants(struct grun *g)
                 vi = nv++;
                 vnames[vi] = o->name[i];
             }
+            known_hash[vi][nb[vi]] = o->hashed[i] ? o->hash[i] : NULL;
             by_variant[vi][nb[vi]++] = o->comp[i];
             if (!o->comp[i]->contributes)
                 continue;
@@ -1362,6 +1375,7 @@ static int build_variants(struct grun *g)
         v->comp = gcomp_kids(a, vnames[k], by_variant[k], nb[k]);
         if (!v->comp)
             return -1;
+        vroot[k] = v->comp;
         if (!v->comp->contributes && precedence)
             v->comp->hint = precedence;
     }
@@ -1398,7 +1412,22 @@ static int build_variants(struct grun *g)
                 v->has_hash = true;
             }
         } else {
-            v->has_hash = gcomp_hash(v->comp, v->hash);
+            /* the variant's leaves are those of its only contributing part, when there is one
+             * (no values of its own): that part's hash is already known */
+            int k = 0, only = -1, nc = 0;
+            while (k < nv && vroot[k] != v->comp)
+                k++;
+            for (int j = 0; k < nv && j < nb[k]; j++)
+                if (by_variant[k][j]->contributes) {
+                    only = j;
+                    nc++;
+                }
+            if (v->comp->contributes && nc == 1 && known_hash[k][only]) {
+                memcpy(v->hash, known_hash[k][only], 33);
+                v->has_hash = true;
+            } else {
+                v->has_hash = gcomp_hash(v->comp, v->hash);
+            }
         }
     }
     bool any = false;
