@@ -62,6 +62,11 @@ int  digest_worker_start(const char *data_dir, struct pipeline_stats *stats, str
                          struct digest_worker **out, char *err);
 void digest_worker_stop(struct digest_worker *w);
 
+/* Parses a stored event for grouping. The members grouping never reads (breadcrumbs, extra,
+ * contexts, request, modules, ... and each frame's vars and pre/post context) are validated but
+ * become null instead of being built. NULL if the bytes are not a JSON object jansson accepts. */
+json_t *digest_parse_event(const char *data, size_t n);
+
 /* Event time: "timestamp" as RFC 3339 or epoch seconds, else `fallback`. */
 double digest_event_time(const json_t *event, double fallback);
 

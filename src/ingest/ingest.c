@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "ingest/inbox.h"
-#include "ingest/jsoncheck.h"
+#include "util/jsonscan.h"
 #include "store/store.h"
 #include "util/compress.h"
 #include "util/timefmt.h"

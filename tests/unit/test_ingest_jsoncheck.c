@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/jsoncheck.h"
+#include "util/jsonscan.h"
 
 static int jansson_accepts(const char *p, size_t n)
 {

@@ -1,4 +1,4 @@
-/* A validating JSON scanner for event payloads at ingestion.
+/* A validating JSON scanner for event payloads.
  *
  * Ingestion must refuse what the digest could not parse, but building a jansson tree for every
  * event just to check it costs more than everything else a request does (allocation for every
@@ -6,7 +6,7 @@
  * accepts with the digest's flags: RFC 8259 JSON, UTF-8 only, no \u0000, paired surrogates,
  * integers that fit in 64 bits, finite reals, nesting up to JSONCHECK_MAX_DEPTH. It also finds the
  * top-level "event_id" string. */
-#include "ingest/jsoncheck.h"
+#include "util/jsonscan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,6 +18,8 @@ struct scan {
     const unsigned char *p, *end, *start;
     char                *err;
     int                  depth;
+    jsonscan_member_fn   member;   /* top-level member callback, or NULL */
+    void                *member_ctx;
 };
 
 static int fail(struct scan *s, const char *what)
@@ -86,7 +88,7 @@ static int hex4(struct scan *s, unsigned *out)
 
 /* A string; s->p is at the opening quote. If copy is given, the raw content (escape-free strings
  * only) is copied there when it fits; *copied tells whether it was. */
-static int string(struct scan *s, char *copy, size_t cap, int *copied)
+static int string_ex(struct scan *s, char *copy, size_t cap, int *copied, int *had_escapes)
 {
     s->p++;
     const unsigned char *content = s->p;
@@ -136,6 +138,8 @@ static int string(struct scan *s, char *copy, size_t cap, int *copied)
         s->p++;
     }
     size_t n = (size_t)(s->p - content);
+    if (had_escapes)
+        *had_escapes = escaped;
     if (copy && copied) {
         *copied = !escaped && n < cap;
         if (*copied) {
@@ -145,6 +149,11 @@ static int string(struct scan *s, char *copy, size_t cap, int *copied)
     }
     s->p++;   /* closing quote */
     return 0;
+}
+
+static int string(struct scan *s, char *copy, size_t cap, int *copied)
+{
+    return string_ex(s, copy, cap, copied, NULL);
 }
 
 /* A number, with jansson's limits: integers must fit in int64, reals must be finite. */
@@ -225,15 +234,18 @@ static int object(struct scan *s, int top, char *event_id, size_t cap, int *foun
         if (s->p >= s->end || *s->p != '"')
             return fail(s, "expected a string key");
         char key[16];
-        int copied = 0;
-        if (string(s, key, sizeof key, &copied) < 0)
+        int copied = 0, escapes = 0;
+        const unsigned char *key_start = s->p + 1;
+        if (string_ex(s, key, sizeof key, &copied, &escapes) < 0)
             return -1;
+        size_t key_len = (size_t)(s->p - 1 - key_start);
         skip_ws(s);
         if (s->p >= s->end || *s->p != ':')
             return fail(s, "expected ':'");
         s->p++;
         skip_ws(s);
         int is_id = top && copied && strcmp(key, "event_id") == 0;
+        const unsigned char *value_start = s->p;
         if (is_id && s->p < s->end && *s->p == '"') {
             int got = 0;
             if (string(s, event_id, cap, &got) < 0)
@@ -245,6 +257,10 @@ static int object(struct scan *s, int top, char *event_id, size_t cap, int *foun
             if (value(s, 0, NULL, 0, NULL) < 0)
                 return -1;
         }
+        if (s->member &&
+            s->member(s->member_ctx, s->depth, (const char *)key_start, key_len, escapes,
+                      (const char *)value_start, (size_t)(s->p - value_start)) != 0)
+            return fail(s, "member rejected");
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -309,20 +325,34 @@ static int value(struct scan *s, int top, char *event_id, size_t cap, int *found
     }
 }
 
+static int scan_object(struct scan *s, char *event_id, size_t cap, int *event_id_state)
+{
+    skip_ws(s);
+    if (s->p >= s->end)
+        return fail(s, "empty body");
+    if (*s->p != '{')
+        return fail(s, "not a JSON object");
+    if (value(s, 1, event_id, cap, event_id_state) < 0)
+        return -1;
+    skip_ws(s);
+    if (s->p != s->end)
+        return fail(s, "trailing data after the object");
+    return 0;
+}
+
+int jsonscan_members(const char *data, size_t n, jsonscan_member_fn fn, void *ctx, char *err)
+{
+    struct scan s = {(const unsigned char *)data, (const unsigned char *)data + n, (const unsigned char *)data,
+                     err, 0, fn, ctx};
+    char id[40];
+    int state;
+    return scan_object(&s, id, sizeof id, &state);
+}
+
 int jsoncheck_event(const char *data, size_t n, char *event_id, size_t cap, int *event_id_state, char *err)
 {
     struct scan s = {(const unsigned char *)data, (const unsigned char *)data + n, (const unsigned char *)data,
-                     err, 0};
+                     err, 0, NULL, NULL};
     *event_id_state = 0;
-    skip_ws(&s);
-    if (s.p >= s.end)
-        return fail(&s, "empty body");
-    if (*s.p != '{')
-        return fail(&s, "not a JSON object");
-    if (value(&s, 1, event_id, cap, event_id_state) < 0)
-        return -1;
-    skip_ws(&s);
-    if (s.p != s.end)
-        return fail(&s, "trailing data after the object");
-    return 0;
+    return scan_object(&s, event_id, cap, event_id_state);
 }
