@@ -2,6 +2,7 @@
 #   make bench-fingerprint   normalise + fingerprint throughput, one core -> bench/results/fingerprint.json
 #   make grouping-asan       grouping/event unit tests and generated hostile events under ASan+UBSan
 #   make grouping-info-examples   run `faultline grouping-info` over tests/grouping/*.json
+#   make bench-fingerprint-instr  instructions per event under callgrind (deterministic)
 
 FP_BENCH_BIN := $(BUILD)/bench/bench_fingerprint
 GROUPING_SRCS := src/util/buf.c $(sort $(wildcard src/event/*.c)) \
@@ -10,7 +11,9 @@ GROUPING_SRCS := src/util/buf.c $(sort $(wildcard src/event/*.c)) \
 GROUPING_PKGS := jansson libpcre2-8 libcrypto
 GROUPING_ASAN_DIR := build-asan/grouping
 
-.PHONY: bench-fingerprint grouping-asan grouping-info-examples
+FP_INSTR_BIN := $(BUILD)/bench/instr_driver
+
+.PHONY: bench-fingerprint bench-fingerprint-instr grouping-asan grouping-info-examples
 
 # The bench links only what it measures (event + grouping + util), at the normal -O2 build flags.
 $(FP_BENCH_BIN): bench/fingerprint/bench_fingerprint.c $(GROUPING_SRCS) src/grouping/grouping.h
@@ -20,6 +23,15 @@ $(FP_BENCH_BIN): bench/fingerprint/bench_fingerprint.c $(GROUPING_SRCS) src/grou
 
 bench-fingerprint: $(FP_BENCH_BIN)
 	sh bench/fingerprint/run.sh $(FP_BENCH_BIN)
+
+$(FP_INSTR_BIN): bench/fingerprint/instr_driver.c $(GROUPING_SRCS) src/grouping/grouping.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu17 -O2 -g -Wall -Wextra -Isrc $(shell pkg-config --cflags $(GROUPING_PKGS)) -o $@ \
+	    $< $(GROUPING_SRCS) $(shell pkg-config --libs $(GROUPING_PKGS)) -lpthread
+
+bench-fingerprint-instr: $(FP_INSTR_BIN) $(FP_BENCH_BIN)
+	@[ -s $(BUILD)/bench/fp-data/defects4j.jsonl.gz ] || sh bench/fingerprint/run.sh $(FP_BENCH_BIN)
+	sh bench/fingerprint/instr.sh $(FP_INSTR_BIN)
 
 grouping-asan:
 	@mkdir -p $(GROUPING_ASAN_DIR)

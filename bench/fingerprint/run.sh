@@ -16,10 +16,10 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 out = {
     "bench": "fingerprint",
-    "what": "grouping_compute (normalise + newstyle:2023-01-11 fingerprint + grouping info JSON) on parsed events, one thread pinned to one core",
+    "what": "grouping_compute (normalise + newstyle:2023-01-11 fingerprint, with and without the grouping info JSON) on parsed events, one thread pinned to one core",
     "command": "make bench-fingerprint  (" + sys.argv[2] + ")",
     "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
-                "note": "shared 2-core machine, other engineers' jobs may run concurrently"},
+                "note": "shared 2-core machine, other engineers' jobs may run concurrently (see uptime load); compare CPU time, or make bench-fingerprint-instr"},
     "commit": commit,
     "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     "bar_events_per_s": 50000,
