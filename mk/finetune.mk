@@ -8,7 +8,7 @@ FT_TRAIN ?= train/corpus/out/train.jsonl.gz
 FT_DEV   ?= train/corpus/out/dev.jsonl.gz
 FT_WORK  ?= $(BUILD)/finetune
 FT_OUT   ?= models/use-lite-ft.gguf
-FT_ARGS  ?= --epochs 30 --lr 1e-3 --tau 0.05 --groups 16 --per-group 4 --seed 1
+FT_ARGS  ?= --epochs 30 --lr 1e-3 --tau 0.1 --groups 16 --per-group 4 --seed 1
 FT_SWEEP ?= 0:0.4:0.01
 
 .PHONY: finetune finetune-eval
