@@ -29,7 +29,7 @@ one() {   # name kind n dim libs
           --ef $EF --libs $libs --label $name)
     cat > $R/ann-$name${ANN_TAG:-}.json <<JSON
 {"benchmark": "bench/ann/run.sh $name", "started": "$start", "finished": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
- "machine": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, shared with other engineers' jobs (load average at end: $(cut -d' ' -f1-3 /proc/loadavg)); every library single-threaded, one after the other",
+ "machine": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(getconf _NPROCESSORS_ONLN) cores, shared with other engineers' jobs (load average at end: $(cut -d' ' -f1-3 /proc/loadavg)); every library single-threaded, one after the other",
  "commit": "$(git rev-parse --short HEAD)",
  "result": $out}
 JSON
