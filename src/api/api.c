@@ -135,8 +135,9 @@ static json_t *project_json(struct api *api, struct store *s, const struct store
         json_object_set_new(j, "similarityThreshold", json_real(set.similar_threshold));
         json_object_set_new(j, "similarityText",
                             json_string(set.text_variant == GROUPING_TEXT_SEER ? "seer" : "crash-first"));
-        json_object_set_new(j, "similarityModel",
-                            api->cfg.sim ? json_string(similarity_model_name(api->cfg.sim)) : json_null());
+        struct similarity *eng = api->cfg.sim ? similarity_for_model(api->cfg.sim, set.model, err) : NULL;
+        json_object_set_new(j, "similarityModel", eng ? json_string(similarity_model_name(eng)) : json_null());
+        json_object_set_new(j, "similarityModelFile", json_string(set.model));
     }
     json_t *counts = store_item_counts(s, p->id, err);
     if (counts)
@@ -218,9 +219,9 @@ static void update_project(struct api *api, struct store *s, const struct store_
     }
     /* Similarity settings: strings or numbers, stored as text. */
     static const char *const sim_keys[] = {"similarityMode", "similarityGroupThreshold", "similarityThreshold",
-                                           "similarityText"};
+                                           "similarityText", "similarityModel"};
     enum { N_SIM_KEYS = sizeof sim_keys / sizeof sim_keys[0] };
-    char sim_values[N_SIM_KEYS][64];
+    char sim_values[N_SIM_KEYS][520];
     for (int i = 0; i < N_SIM_KEYS; i++) {
         json_t *v = json_object_get(body, sim_keys[i]);
         sim_values[i][0] = '\0';
@@ -231,8 +232,9 @@ static void update_project(struct api *api, struct store *s, const struct store_
         else if (json_is_number(v))
             snprintf(sim_values[i], sizeof sim_values[i], "%.6g", json_number_value(v));
         char why[ERRMSG_SIZE];
-        if (!sim_values[i][0] || similarity_validate_option(sim_keys[i], sim_values[i], why) < 0) {
-            send_error(resp, 400, sim_values[i][0] ? why : "similarity settings must be strings or numbers");
+        int empty_ok = i == N_SIM_KEYS - 1 && json_is_string(v);   /* "" = back to the default model */
+        if ((!sim_values[i][0] && !empty_ok) || similarity_validate_option(sim_keys[i], sim_values[i], why) < 0) {
+            send_error(resp, 400, sim_values[i][0] || empty_ok ? why : "similarity settings must be strings or numbers");
             json_decref(body);
             return;
         }
@@ -246,7 +248,7 @@ static void update_project(struct api *api, struct store *s, const struct store_
         }
     }
     for (int i = 0; i < N_SIM_KEYS; i++)
-        if (sim_values[i][0] && store_project_option_set(s, p->id, sim_keys[i], sim_values[i], err) < 0) {
+        if (json_object_get(body, sim_keys[i]) && store_project_option_set(s, p->id, sim_keys[i], sim_values[i], err) < 0) {
             send_error(resp, 500, err);
             json_decref(body);
             return;
@@ -481,8 +483,13 @@ static void similar_issues(struct api *api, struct store *s, int64_t id, struct 
         send_error(resp, 500, err);
         return;
     }
+    struct similarity *eng = similarity_for_model(api->cfg.sim, set.model, err);
+    if (!eng) {
+        send_error(resp, 503, err);
+        return;
+    }
     struct similarity_hit hits[20];
-    int n = similarity_issue_neighbours(api->cfg.sim, s, project_id, id, 20, hits, err);
+    int n = similarity_issue_neighbours(eng, s, project_id, id, 20, hits, err);
     if (n < 0) {
         send_error(resp, 500, err);
         return;
@@ -499,7 +506,7 @@ static void similar_issues(struct api *api, struct store *s, int64_t id, struct 
         json_array_append_new(arr, json_pack("{s:o,s:f,s:f,s:b,s:s}", "issue", other, "distance",
                                              hits[i].distance, "similarity", 1.0 - hits[i].distance,
                                              "shouldBeGrouped", hits[i].distance <= set.group_threshold,
-                                             "model", similarity_model_name(api->cfg.sim)));
+                                             "model", similarity_model_name(eng)));
     }
     send_json(resp, 200, arr);
 }

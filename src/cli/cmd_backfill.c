@@ -142,7 +142,13 @@ int cmd_backfill(int argc, char **argv)
         fprintf(stderr, "faultline backfill: %s\n", err);
         goto out;
     }
-    float *vec = malloc((size_t)similarity_dim(sim) * sizeof *vec);
+    /* --model wins; else the project's similarityModel; else the default model. */
+    struct similarity *eng = model ? sim : similarity_for_model(sim, set.model, err);
+    if (!eng) {
+        fprintf(stderr, "faultline backfill: %s\n", err);
+        goto out;
+    }
+    float *vec = malloc((size_t)similarity_dim(eng) * sizeof *vec);
     if (!vec)
         goto out;
     struct counts c = {0};
@@ -150,7 +156,7 @@ int cmd_backfill(int argc, char **argv)
     progress_init(&pg, "backfill");
     int64_t ids[BATCH], after = 0, total = 0, done = 0;
     for (;;) {
-        int n = store_issues_without_vector(s, p.id, similarity_model_name(sim), after, ids, BATCH, &total, err);
+        int n = store_issues_without_vector(s, p.id, similarity_model_name(eng), after, ids, BATCH, &total, err);
         if (n < 0)
             break;
         if (n == 0) {
@@ -162,7 +168,7 @@ int cmd_backfill(int argc, char **argv)
             break;
         int failed = 0;
         for (int i = 0; i < n && !failed; i++) {
-            failed = backfill_issue(sim, s, &p, &set, ids[i], vec, json_out, &c, err) < 0;
+            failed = backfill_issue(eng, s, &p, &set, ids[i], vec, json_out, &c, err) < 0;
             after = ids[i];
         }
         if (failed || store_commit(s, err) < 0) {
@@ -181,15 +187,15 @@ int cmd_backfill(int argc, char **argv)
     if (json_out)
         printf("{\"project\":%lld,\"model\":\"%s\",\"embedded\":%lld,\"withoutStacktrace\":%lld,"
                "\"proposals\":%lld,\"groupThreshold\":%g}\n",
-               (long long)p.id, similarity_model_name(sim), (long long)c.embedded, (long long)c.no_text,
+               (long long)p.id, similarity_model_name(eng), (long long)c.embedded, (long long)c.no_text,
                (long long)c.proposals, set.group_threshold);
     else
         printf("backfill of project %s: %lld issues embedded, %lld without a usable stack trace, %lld merges "
                "proposed (group threshold %g, model %s); nothing was merged\n",
                p.slug, (long long)c.embedded, (long long)c.no_text, (long long)c.proposals, set.group_threshold,
-               similarity_model_name(sim));
+               similarity_model_name(eng));
 out:
-    similarity_free(sim);
+    similarity_free(sim);   /* frees eng too when it is another model's engine */
     store_close(s);
     return rc;
 }

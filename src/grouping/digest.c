@@ -35,6 +35,7 @@ struct digest_ctx {
     struct pipeline_stats *stats;
     int64_t               backlog_cap;
     float                *vec;
+    int                   vec_dim;
     int                   embedding_only;
 };
 
@@ -74,6 +75,7 @@ void digest_ctx_set_similarity(struct digest_ctx *ctx, struct similarity *sim, s
     ctx->stats = stats;
     free(ctx->vec);
     ctx->vec = sim ? malloc((size_t)similarity_dim(sim) * sizeof(float)) : NULL;
+    ctx->vec_dim = ctx->vec ? similarity_dim(sim) : 0;
     if (!ctx->vec)
         ctx->sim = NULL;
     const char *cap = getenv("FAULTLINE_SIMILARITY_BACKLOG");
@@ -217,22 +219,35 @@ static char *info_with_similarity(const char *info_json, json_t *similarity)
  * *decision names what happened (for the hash's record and the grouping info). */
 static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t project_id, const json_t *event,
                            const struct grouping_config *cfg, const struct similarity_settings *set,
-                           int64_t *issue_id, const char **decision,
+                           int64_t *issue_id, const char **decision, struct similarity **used,
                            struct digest_outcome *out, char *err)
 {
     *decision = NULL;
     if (!ctx->sim || set->mode == SIMILARITY_OFF)
         return 0;
+    struct similarity *sim = similarity_for_model(ctx->sim, set->model, err);
+    if (!sim)
+        return -1;
+    if (similarity_dim(sim) > ctx->vec_dim) {
+        float *grown = realloc(ctx->vec, (size_t)similarity_dim(sim) * sizeof *grown);
+        if (!grown) {
+            errmsg_set(err, "out of memory");
+            return -1;
+        }
+        ctx->vec = grown;
+        ctx->vec_dim = similarity_dim(sim);
+    }
+    *used = sim;
     if (custom_fingerprint(event, cfg)) {
         *decision = "skipped-custom-fingerprint";
         return 0;
     }
     if ((ctx->stats && atomic_load(&ctx->stats->pending) > ctx->backlog_cap) ||
-        !similarity_take_budget(ctx->sim, project_id)) {
+        !similarity_take_budget(sim, project_id)) {
         *decision = "skipped-budget";
         return 0;
     }
-    int rc = similarity_embed_event(ctx->sim, event, cfg, set->text_variant, ctx->vec, err);
+    int rc = similarity_embed_event(sim, event, cfg, set->text_variant, ctx->vec, err);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -241,7 +256,7 @@ static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t proj
     }
     /* Candidates: the nearest issues whatever their type (for the similar-issues ranking)... */
     struct similarity_hit hits[DIGEST_MAX_CANDIDATES];
-    int n = similarity_search(ctx->sim, s, project_id, ctx->vec, DIGEST_MAX_CANDIDATES, 0, NULL, hits, err);
+    int n = similarity_search(sim, s, project_id, ctx->vec, DIGEST_MAX_CANDIDATES, 0, NULL, hits, err);
     if (n < 0)
         return -1;
     out->similarity_ran = 1;
@@ -255,7 +270,7 @@ static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t proj
     int64_t match = 0;
     if (n > 0 && hits[0].distance <= set->group_threshold) {
         struct similarity_hit same;
-        int m = similarity_search(ctx->sim, s, project_id, ctx->vec, 1, 0, similarity_root_type(event), &same, err);
+        int m = similarity_search(sim, s, project_id, ctx->vec, 1, 0, similarity_root_type(event), &same, err);
         if (m < 0)
             return -1;
         if (m == 1 && same.distance <= set->group_threshold) {
@@ -302,9 +317,10 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
     }
     double seen = received;
     const char *decision = NULL;
+    struct similarity *used = ctx->sim;   /* the engine of the project's model */
     int embedded = 0;
     if (!issue_id) {
-        embedded = similarity_step(ctx, s, project_id, event, &cfg, &set, &issue_id, &decision, out, err);
+        embedded = similarity_step(ctx, s, project_id, event, &cfg, &set, &issue_id, &decision, &used, out, err);
         if (embedded < 0) {
             /* The encoder failing must not lose the event: group it by hash alone. */
             fprintf(stderr, "faultline digest: similarity skipped: %s\n", err);
@@ -336,7 +352,7 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
     char *info = NULL;
     if (decision) {
         json_t *why = json_pack("{s:s,s:s}", "decision", decision, "model",
-                                ctx->sim ? similarity_model_name(ctx->sim) : "");
+                                used ? similarity_model_name(used) : "");
         if (out->similarity_ran) {
             json_object_set_new(why, "distance", out->distance >= 0 ? json_real(out->distance) : json_null());
             json_object_set_new(why, "nearestIssue", out->n_candidates ? json_integer(out->candidates[0])
@@ -354,13 +370,13 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
                                  out->matched_issue ? out->matched_issue
                                                     : out->n_candidates ? out->candidates[0] : 0,
                                  out->distance,
-                                 ctx->sim ? similarity_model_name(ctx->sim) : NULL, err);
+                                 used ? similarity_model_name(used) : NULL, err);
         if (rc < 0)
             goto done;
     }
     /* The new fingerprint's vector joins the index, under the issue it ended up in. */
     if (embedded && rc == 0)
-        rc = similarity_remember(ctx->sim, s, project_id, issue_id, g.hashes[0], similarity_root_type(event),
+        rc = similarity_remember(used, s, project_id, issue_id, g.hashes[0], similarity_root_type(event),
                                  ctx->vec, err);
     /* Every hash of the event that has no issue yet now belongs to this one. */
     for (int i = 0; i < g.n_hashes && rc == 0; i++)

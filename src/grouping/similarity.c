@@ -42,10 +42,16 @@ struct similarity {
     float               *cache_vecs;
     int                  cache_cap, cache_used;
     char                 index_dir[1024];   /* "" = indexes are not saved */
+    char                 path[4096];        /* the model file */
+    /* engines of other models that projects chose (owned; children have none of their own) */
+    pthread_mutex_t      others_lock;
+    struct similarity   *others[SIMILARITY_MAX_MODELS - 1];
+    int                  n_others;
 };
 
 void similarity_settings_default(struct similarity_settings *s)
 {
+    s->model[0] = '\0';
     s->mode = SIMILARITY_DEFAULT_MODE;
     s->group_threshold = SIMILARITY_DEFAULT_GROUP_THRESHOLD;
     s->similar_threshold = SIMILARITY_DEFAULT_SIMILAR_THRESHOLD;
@@ -82,9 +88,42 @@ static int parse_distance(const char *v, double *out)
     return 0;
 }
 
+/* A model name from a project option: an absolute path, or a file in the directory of `base`. */
+static void resolve_model(const char *base, const char *model, char *out, size_t cap)
+{
+    if (model[0] == '/' || !base) {
+        snprintf(out, cap, "%s", model);
+        return;
+    }
+    const char *slash = strrchr(base, '/');
+    int dir = slash ? (int)(slash - base) : 1;
+    snprintf(out, cap, "%.*s/%s", dir, slash ? base : ".", model);
+}
+
 int similarity_validate_option(const char *key, const char *value, char *err)
 {
     double d;
+    if (strcmp(key, "similarityModel") == 0) {
+        char def[1024], path[1600];
+        int have_default = embed_default_model_path(def, sizeof def) == 0;
+        if (!*value)
+            return 0;   /* back to the server's default */
+        if (strstr(value, "..") || strlen(value) > 500) {
+            errmsg_set(err, "similarityModel must be a GGUF file name in the models directory or an absolute path");
+            return -1;
+        }
+        resolve_model(have_default ? def : NULL, value, path, sizeof path);
+        FILE *f = fopen(path, "rb");
+        char magic[4] = {0};
+        int ok = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "GGUF", 4) == 0;
+        if (f)
+            fclose(f);
+        if (!ok) {
+            errmsg_set(err, "similarityModel: %.200s is not a readable GGUF model file", path);
+            return -1;
+        }
+        return 0;
+    }
     if (strcmp(key, "similarityMode") == 0) {
         if (parse_mode(value) < 0) {
             errmsg_set(err, "similarityMode must be off, shadow or on");
@@ -110,7 +149,13 @@ int similarity_validate_option(const char *key, const char *value, char *err)
 int similarity_settings_load(struct store *s, int64_t project_id, struct similarity_settings *out, char *err)
 {
     similarity_settings_default(out);
-    char *mode = NULL, *group = NULL, *similar = NULL, *text = NULL;
+    char *mode = NULL, *group = NULL, *similar = NULL, *text = NULL, *model = NULL;
+    if (store_project_option_get(s, project_id, "similarityModel", &model, err) < 0) {
+        return -1;
+    }
+    if (model)
+        snprintf(out->model, sizeof out->model, "%s", model);
+    free(model);
     if (store_project_option_get(s, project_id, "similarityMode", &mode, err) < 0 ||
         store_project_option_get(s, project_id, "similarityGroupThreshold", &group, err) < 0 ||
         store_project_option_get(s, project_id, "similarityThreshold", &similar, err) < 0 ||
@@ -154,6 +199,8 @@ int similarity_new(const char *model_path, struct similarity **out, char *err)
         free(sim);
         return -1;
     }
+    snprintf(sim->path, sizeof sim->path, "%s", model_path);
+    pthread_mutex_init(&sim->others_lock, NULL);
     sim->dim = embed_model_dim(sim->model);
     snprintf(sim->model_name, sizeof sim->model_name, "%s", embed_model_name(sim->model));
     sim->indexes = ann_registry_new(sim->dim, NULL, err);
@@ -175,6 +222,9 @@ void similarity_free(struct similarity *sim)
 {
     if (!sim)
         return;
+    for (int i = 0; i < sim->n_others; i++)
+        similarity_free(sim->others[i]);
+    pthread_mutex_destroy(&sim->others_lock);
     free(sim->cache_keys);
     free(sim->cache_vecs);
     ann_registry_free(sim->indexes);
@@ -186,6 +236,32 @@ void similarity_free(struct similarity *sim)
 }
 
 const char *similarity_model_name(const struct similarity *sim) { return sim->model_name; }
+
+struct similarity *similarity_for_model(struct similarity *sim, const char *model, char *err)
+{
+    if (!model || !*model)
+        return sim;
+    char path[4200];
+    resolve_model(sim->path, model, path, sizeof path);
+    if (strcmp(path, sim->path) == 0)
+        return sim;
+    struct similarity *found = NULL;
+    pthread_mutex_lock(&sim->others_lock);
+    for (int i = 0; i < sim->n_others && !found; i++)
+        if (strcmp(sim->others[i]->path, path) == 0)
+            found = sim->others[i];
+    if (!found) {
+        if (sim->n_others == SIMILARITY_MAX_MODELS - 1) {
+            errmsg_set(err, "at most %d embedding models can be in use at once", SIMILARITY_MAX_MODELS);
+        } else if (strlen(path) < sizeof sim->path && similarity_new(path, &found, err) == 0) {
+            snprintf(found->index_dir, sizeof found->index_dir, "%s", sim->index_dir);
+            similarity_set_rate(found, sim->rate);
+            sim->others[sim->n_others++] = found;
+        }
+    }
+    pthread_mutex_unlock(&sim->others_lock);
+    return found;
+}
 
 int similarity_dim(const struct similarity *sim) { return sim->dim; }
 
@@ -225,6 +301,9 @@ int similarity_forget_indexes(struct similarity *sim, char *err)
         return -1;
     ann_registry_free(sim->indexes);
     sim->indexes = fresh;
+    for (int i = 0; i < sim->n_others; i++)
+        if (similarity_forget_indexes(sim->others[i], err) < 0)
+            return -1;
     return 0;
 }
 
@@ -293,6 +372,8 @@ static int add_to_index(void *ctx, int64_t id, const float *vec, int dim)
 void similarity_set_index_dir(struct similarity *sim, const char *dir)
 {
     snprintf(sim->index_dir, sizeof sim->index_dir, "%s", dir ? dir : "");
+    for (int i = 0; i < sim->n_others; i++)
+        similarity_set_index_dir(sim->others[i], dir);
 }
 
 static void index_path(const struct similarity *sim, int64_t project_id, char *path, size_t cap)
@@ -345,7 +426,13 @@ int similarity_save_indexes(struct similarity *sim, char *err)
         return -1;
     }
     ann_registry_foreach(sim->indexes, save_one, sim);
-    return (int)ann_registry_count(sim->indexes);
+    int saved = (int)ann_registry_count(sim->indexes);
+    for (int i = 0; i < sim->n_others; i++) {
+        int n = similarity_save_indexes(sim->others[i], err);
+        if (n > 0)
+            saved += n;
+    }
+    return saved;
 }
 
 /* The project's index: loaded from its saved file if that matches the store, else built from the

@@ -24,6 +24,7 @@ struct similarity_settings {
     double group_threshold;     /* cosine distance at or under which a new hash joins an issue */
     double similar_threshold;   /* looser: feeds the "similar issues" view */
     int    text_variant;        /* GROUPING_TEXT_* */
+    char   model[512];          /* similarityModel: a GGUF file; "" = the server's default model */
 };
 #define SIMILARITY_DEFAULT_MODE SIMILARITY_ON
 #define SIMILARITY_DEFAULT_GROUP_THRESHOLD 0.005
@@ -35,6 +36,12 @@ void similarity_settings_default(struct similarity_settings *s);
 int  similarity_settings_load(struct store *s, int64_t project_id, struct similarity_settings *out, char *err);
 /* Validates one option value before the API stores it; 0 ok, -1 with err. */
 int  similarity_validate_option(const char *key, const char *value, char *err);
+
+/* The engine for a project's model: sim itself when model is "" or sim's own file, else an
+ * engine for that file, loaded on first use and kept (at most SIMILARITY_MAX_MODELS in all). A
+ * relative name is looked up in the directory of sim's model. NULL with err if it cannot load. */
+#define SIMILARITY_MAX_MODELS 4
+struct similarity *similarity_for_model(struct similarity *sim, const char *model, char *err);
 
 /* Loads the encoder (model_path NULL: the default model). */
 int  similarity_new(const char *model_path, struct similarity **out, char *err);

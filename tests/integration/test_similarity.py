@@ -182,3 +182,26 @@ def test_backfill_proposes_merges_and_resumes(make_server):
     assert r.returncode == 2 and "usage" in r.stderr
     r = srv.cli("backfill", "--project", "nope", check=False)
     assert r.returncode == 1 and "no such project" in r.stderr
+
+
+def test_project_model_setting(make_server):
+    """A project can choose its own encoder (any supported GGUF); others keep the default."""
+    srv = make_server(projects=("p", "q"))
+    p, q = srv.projects["p"], srv.projects["q"]
+    default = srv.api("GET", f"/api/0/projects/{p.id}/").json()["similarityModel"]
+    tiny = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "embed", "bert-tiny.gguf"))
+    r = srv.api("PUT", f"/api/0/projects/{p.id}/", json={"similarityModel": tiny})
+    assert r.status_code == 200, r.text
+    assert r.json()["similarityModel"] == "random-bert-L2-H16"
+    assert srv.api("GET", f"/api/0/projects/{q.id}/").json()["similarityModel"] == default
+    first, second, _ = _send(p, "paths")
+    assert _grouping(srv, p, second)["similarity"]["model"] == "random-bert-L2-H16"
+    (other,) = _send(q, "again")
+    why = _grouping(srv, q, other).get("similarity")
+    assert why is not None and why["model"] == default
+    # a file that is not a model, or a path outside the models directory: a clear 400
+    for bad in ("/etc/passwd", "../../etc/passwd", "no-such-model.gguf"):
+        harness.assert_detail(srv.api("PUT", f"/api/0/projects/{p.id}/", json={"similarityModel": bad}), 400)
+    # "" returns to the server's default
+    r = srv.api("PUT", f"/api/0/projects/{p.id}/", json={"similarityModel": ""})
+    assert r.status_code == 200 and r.json()["similarityModel"] == default
