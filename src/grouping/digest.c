@@ -201,20 +201,6 @@ static int custom_fingerprint(const json_t *event, const struct grouping_config 
     return custom;
 }
 
-/* Adds "similarity": {...} to the event's grouping info, so the API can say why it is here. */
-static char *info_with_similarity(const char *info_json, json_t *similarity)
-{
-    json_t *info = json_loads(info_json ? info_json : "{}", 0, NULL);
-    if (!json_is_object(info)) {
-        json_decref(info);
-        info = json_object();
-    }
-    json_object_set_new(info, "similarity", similarity);
-    char *text = json_dumps(info, JSON_COMPACT);
-    json_decref(info);
-    return text;
-}
-
 /* On a hash miss: embed, search, decide. Sets *issue_id when the event joins an existing issue.
  * *decision names what happened (for the hash's record and the grouping info). */
 static int similarity_step(struct digest_ctx *ctx, struct store *s, int64_t project_id, const json_t *event,
@@ -363,7 +349,10 @@ int digest_event(struct digest_ctx *ctx, struct store *s, int64_t project_id, co
         }
         if (out->reason == DIGEST_SIMILARITY)
             json_object_set_new(why, "issue", json_integer(issue_id));
-        info_sim = info_with_similarity(NULL, why);
+        /* Stored with the event: the API merges it into the grouping info it rebuilds. */
+        json_t *stored = json_pack("{s:o}", "similarity", why);
+        info_sim = stored ? json_dumps(stored, JSON_COMPACT) : NULL;
+        json_decref(stored);
         if (info_sim)
             info = info_sim;
         rc = store_hash_decision(s, project_id, g.hashes[0], decision,
