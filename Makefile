@@ -11,7 +11,7 @@ OPT     ?= -O2
 CFLAGS  ?=
 override CFLAGS += -std=gnu17 $(OPT) -g -Wall -Wextra -Isrc -MMD -MP \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpq -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -ldnnl -lgomp -lpq -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRCS      := $(sort $(filter-out src/main.c,$(wildcard src/*/*.c)))

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DEPS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev zlib1g-dev libbrotli-dev
-            libzstd-dev libsqlite3-dev libopenblas-dev libpcre2-dev libssl-dev libcmocka-dev libpq-dev)
+            libzstd-dev libsqlite3-dev libopenblas-dev libdnnl-dev libpcre2-dev libssl-dev libcmocka-dev libpq-dev)
 TEST_DEPS=(python3 python3-pytest python3-sentry-sdk python3-requests python3-brotli
            python3-zstandard curl ca-certificates)
 

@@ -3,10 +3,13 @@
 on the same GGUF, token counts and thread count as build/bench/bench_embed. Prints one JSON object
 shaped like bench_embed's. Times the forward pass only (tokenisation excluded), eager mode, f32;
 wall clock and the main thread's CPU time (with one thread torch and OpenBLAS compute inline).
+--autocast-bf16 runs the forward pass under torch.autocast("cpu", dtype=torch.bfloat16) (linear layers
+and matmuls in bf16 through oneDNN), PyTorch's own reduced-precision mode, for comparison.
 
     /usr/bin/python3 bench/embed/bench_torch.py --model FILE [--threads 1] [--tokens 64,128,256,512]
-        [--batch 8] [--min-seconds 1]
+        [--batch 8] [--min-seconds 1] [--autocast-bf16]
 """
+import contextlib
 import argparse
 import json
 import os
@@ -33,6 +36,7 @@ def main():
     ap.add_argument("--tokens", default="64,128,256,512")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--min-seconds", type=float, default=1.0)
+    ap.add_argument("--autocast-bf16", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
@@ -51,7 +55,8 @@ def main():
     m.eval()
     load_ms = (time.perf_counter() - t0) * 1e3
     res = []
-    with torch.no_grad():
+    amp = torch.autocast("cpu", dtype=torch.bfloat16) if a.autocast_bf16 else contextlib.nullcontext()
+    with torch.no_grad(), amp:
         for T in [int(x) for x in a.tokens.split(",")]:
             if T > cap:
                 continue
@@ -76,6 +81,7 @@ def main():
                         "batch1_cpu_ms_best": round(cpu[0], 3), "batch1_cpu_ms_median": round(cpu[len(cpu) // 2], 3),
                         "runs": len(lat), "batch": a.batch, "batch_texts_per_s": round(tps, 1)})
     print(json.dumps({"model": a.model, "arch": arch, "threads": a.threads, "torch": torch.__version__,
+                      "precision": "bf16 autocast" if a.autocast_bf16 else "fp32",
                       "load_ms": round(load_ms, 2), "results": res,
                       "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 

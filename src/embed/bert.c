@@ -122,8 +122,8 @@ int embed_bert_load(struct embed_model *m, char *err)
         if (!L->field && (!(opt) || err[0]))                                   \
             return -1;
         /* Q, K and V fused into one [3D, D] matrix: one GEMM instead of three */
-        float *qkv = embed_owned(m, (size_t)3 * D * D + 3 * (size_t)D, err);
-        if (!qkv)
+        float *qkv = embed_owned(m, (size_t)3 * D * D, err), *qkv_b = embed_owned(m, 3 * (size_t)D, err);
+        if (!qkv || !qkv_b)
             return -1;
         static const char *const qkv_names[] = {"attn_q", "attn_k", "attn_v"};
         for (int j = 0; j < 3; j++) {
@@ -131,17 +131,18 @@ int embed_bert_load(struct embed_model *m, char *err)
             if (embed_weight_into(m, nm, D, D, qkv + (size_t)j * D * D, err))
                 return -1;
             snprintf(nm, sizeof nm, "blk.%d.%s.bias", l, qkv_names[j]);
-            if (embed_weight_into(m, nm, 0, D, qkv + (size_t)3 * D * D + (size_t)j * D, err))
+            if (embed_weight_into(m, nm, 0, D, qkv_b + (size_t)j * D, err))
                 return -1;
         }
-        L->qkv_w = qkv;
-        L->qkv_b = qkv + (size_t)3 * D * D;
-        W(o_w, "attn_output.weight", D, D, 0);
-        W(o_b, "attn_output.bias", 0, D, 0);
+        L->qkv = (struct embed_proj){.w = qkv, .b = qkv_b, .in = D, .out = 3 * D};
+        L->o = (struct embed_proj){.in = D, .out = D};
+        W(o.w, "attn_output.weight", D, D, 0);
+        W(o.b, "attn_output.bias", 0, D, 0);
         W(o_norm_w, "attn_output_norm.weight", 0, D, 0);
         W(o_norm_b, "attn_output_norm.bias", 0, D, 0);
-        W(down_w, "ffn_down.weight", D, F, 0);
-        W(down_b, "ffn_down.bias", 0, D, 0);
+        L->down = (struct embed_proj){.in = F, .out = D};
+        W(down.w, "ffn_down.weight", D, F, 0);
+        W(down.b, "ffn_down.bias", 0, D, 0);
         W(out_norm_w, "layer_output_norm.weight", 0, D, 0);
         W(out_norm_b, "layer_output_norm.bias", 0, D, 0);
         if (m->arch == ARCH_JINA_BERT_V2) {
@@ -151,17 +152,26 @@ int embed_bert_load(struct embed_model *m, char *err)
             W(k_norm_b, "attn_k_norm.bias", 0, D, 1);
             W(norm2_w, "attn_norm_2.weight", 0, D, 1);
             W(norm2_b, "attn_norm_2.bias", 0, D, 1);
-            W(gate_w, "ffn_gate.weight", F, D, 1);
+            W(gate.w, "ffn_gate.weight", F, D, 1);
             if (!L->q_norm_w != !L->q_norm_b || !L->k_norm_w != !L->k_norm_b || !L->norm2_w != !L->norm2_b) {
                 errmsg_set(err, "layer %d: a LayerNorm has a weight without a bias or the reverse", l);
                 return -1;
             }
+            if (L->gate.w) {
+                L->gate.in = D;
+                L->gate.out = F;
+            }
         }
         snprintf(nm, sizeof nm, "blk.%d.ffn_up.weight", l);
         const struct gguf_tensor *u = embed_gguf_tensor(m->g, nm);
-        L->up_rows = u && u->ne[1] == 2 * ff && m->arch == ARCH_JINA_BERT_V2 && !L->gate_w ? 2 * F : F;
-        W(up_w, "ffn_up.weight", L->up_rows, D, 0);
-        W(up_b, "ffn_up.bias", 0, L->up_rows, 1);
+        L->up_rows = u && u->ne[1] == 2 * ff && m->arch == ARCH_JINA_BERT_V2 && !L->gate.w ? 2 * F : F;
+        L->up = (struct embed_proj){.in = D, .out = L->up_rows};
+        W(up.w, "ffn_up.weight", L->up_rows, D, 0);
+        W(up.b, "ffn_up.bias", 0, L->up_rows, 1);
+        if (embed_proj_register(m, &L->qkv, err) || embed_proj_register(m, &L->o, err) ||
+            embed_proj_register(m, &L->up, err) || embed_proj_register(m, &L->down, err) ||
+            (L->gate.w && embed_proj_register(m, &L->gate, err)))
+            return -1;
 #undef W
     }
     return 0;
@@ -184,6 +194,7 @@ int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const in
     float *qkv = malloc(r1 * 3 * D * sizeof *qkv);
     float *att = malloc(r1 * D * sizeof *att), *u = malloc(r1 * 2 * F * sizeof *u);
     float *g = malloc(r1 * F * sizeof *g), *S = malloc((size_t)nmax * nmax * sizeof *S);
+    struct embed_work w = {0};
     int rc = -1;
     if (!x || !h || !qkv || !att || !u || !g || !S) {
         errmsg_set(err, "out of memory (%d tokens)", rows);
@@ -206,33 +217,37 @@ int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const in
     embed_layer_norm(x, rows, D, m->embd_norm_w, m->embd_norm_b, m->eps, x);
     for (int l = 0; l < m->n_layer; l++) {
         const struct bert_layer *L = &m->blayers[l];
-        embed_linear(x, rows, D, L->qkv_w, L->qkv_b, 3 * D, qkv, 0);
+        if (embed_proj_apply(&L->qkv, x, rows, qkv, 0, EMBED_ACT_NONE, &w, err))
+            goto done;
         if (L->q_norm_w)
             embed_layer_norm_ld(qkv, rows, D, 3 * D, L->q_norm_w, L->q_norm_b, m->eps);
         if (L->k_norm_w)
             embed_layer_norm_ld(qkv + D, rows, D, 3 * D, L->k_norm_w, L->k_norm_b, m->eps);
         embed_attention(qkv, qkv + D, qkv + 2 * D, 3 * D, off, n, D, m->heads, m->alibi, att, S);
         memcpy(h, x, (size_t)rows * D * sizeof *h);
-        embed_linear(att, rows, D, L->o_w, L->o_b, D, h, 1);                 /* h = a Wo + bo + x */
+        if (embed_proj_apply(&L->o, att, rows, h, 1, EMBED_ACT_NONE, &w, err))       /* h = a Wo + bo + x */
+            goto done;
         embed_layer_norm(h, rows, D, L->o_norm_w, L->o_norm_b, m->eps, h);
         if (L->norm2_w) {
             add_rows(h, x, (size_t)rows * D);
             embed_layer_norm(h, rows, D, L->norm2_w, L->norm2_b, m->eps, h);
         }
-        embed_linear(h, rows, D, L->up_w, L->up_b, L->up_rows, u, 0);
         if (L->up_rows == 2 * F) {                  /* fused GEGLU: GELU(first half) * second half */
+            if (embed_proj_apply(&L->up, h, rows, u, 0, EMBED_ACT_NONE, &w, err))
+                goto done;
             embed_geglu(u, rows, F, g);
-        } else if (L->gate_w) {                     /* separate gate: GELU(h Wgate) * (h Wup) */
-            embed_linear(h, rows, D, L->gate_w, NULL, F, g, 0);
-            embed_gelu_inplace(g, (size_t)rows * F);
+        } else if (L->gate.w || L->gate.pk) {       /* separate gate: GELU(h Wgate) * (h Wup) */
+            if (embed_proj_apply(&L->up, h, rows, u, 0, EMBED_ACT_NONE, &w, err) ||
+                embed_proj_apply(&L->gate, h, rows, g, 0, EMBED_ACT_GELU, &w, err))
+                goto done;
             for (size_t i = 0; i < (size_t)rows * F; i++)
                 g[i] *= u[i];
-        } else {
-            memcpy(g, u, (size_t)rows * F * sizeof *g);
-            embed_gelu_inplace(g, (size_t)rows * F);
+        } else if (embed_proj_apply(&L->up, h, rows, g, 0, EMBED_ACT_GELU, &w, err)) {
+            goto done;
         }
         memcpy(x, h, (size_t)rows * D * sizeof *x);
-        embed_linear(g, rows, F, L->down_w, L->down_b, D, x, 1);           /* x = f Wdown + b + h */
+        if (embed_proj_apply(&L->down, g, rows, x, 1, EMBED_ACT_NONE, &w, err))   /* x = f Wdown + b + h */
+            goto done;
         embed_layer_norm(x, rows, D, L->out_norm_w, L->out_norm_b, m->eps, x);
     }
     for (int s = 0; s < n; s++) {
@@ -258,5 +273,6 @@ done:
     free(u);
     free(g);
     free(S);
+    embed_work_free(&w);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* OpenBLAS set-up: AVX-512 kernels and the thread count.
+/* OpenBLAS set-up (AVX-512 kernels), and the module's process-wide settings: threads, precision.
  *
  * Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) detects Zen 4/5 as "Haswell" and uses AVX2 kernels,
  * half the sgemm speed of its AVX-512 "SkylakeX" kernels on those CPUs. The kernel set is chosen
@@ -64,23 +64,62 @@ __attribute__((constructor)) static void embed_blas_coretype(int argc, char **ar
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static _Atomic int n_threads = 1;
+static _Atomic int precision = EMBED_PRECISION_AUTO;
 
-static void init_threads(void)
+static void init_once(void)
 {
     const char *s = getenv("FAULTLINE_EMBED_THREADS");
     int n = s ? atoi(s) : 1;
-    openblas_set_num_threads(n > 0 ? n : 1);
+    n_threads = n > 0 ? n : 1;
+    openblas_set_num_threads(n_threads);
+    enum embed_precision p;
+    s = getenv("FAULTLINE_EMBED_PRECISION");
+    if (s && *s && embed_precision_parse(s, &p) == 0)
+        precision = p;
 }
 
 void embed_blas_init(void)
 {
-    pthread_once(&once, init_threads);
+    pthread_once(&once, init_once);
 }
 
 void embed_set_threads(int n)
 {
     embed_blas_init();
-    openblas_set_num_threads(n > 0 ? n : 1);
+    n_threads = n > 0 ? n : 1;
+    openblas_set_num_threads(n_threads);
+}
+
+int embed_threads(void)
+{
+    embed_blas_init();
+    return n_threads;
+}
+
+void embed_set_precision(enum embed_precision p)
+{
+    embed_blas_init();
+    precision = p;
+}
+
+enum embed_precision embed_default_precision(void)
+{
+    embed_blas_init();
+    return (enum embed_precision)precision;
+}
+
+int embed_precision_parse(const char *s, enum embed_precision *out)
+{
+    static const struct { const char *name; enum embed_precision p; } names[] = {
+        {"auto", EMBED_PRECISION_AUTO}, {"fp32", EMBED_PRECISION_FP32}, {"f32", EMBED_PRECISION_FP32},
+        {"bf16", EMBED_PRECISION_BF16}};
+    for (size_t i = 0; s && i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].p;
+            return 0;
+        }
+    return -1;
 }
 
 const char *embed_blas_core(void)

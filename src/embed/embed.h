@@ -33,10 +33,28 @@ struct embed_model;
 /* Texts longer than this many bytes are cut (at a UTF-8 boundary) before tokenising. */
 #define EMBED_MAX_TEXT_BYTES (64 * 1024)
 
+/* Precision of the weight projections (the GEMMs that hold nearly all of the FLOPs):
+ *   FP32  f32 weights and activations on OpenBLAS: the reference path (within 1e-4 of PyTorch).
+ *   BF16  weights converted once at load to bf16, activations rounded to bf16 per GEMM, products
+ *         accumulated in f32 (oneDNN matmul: AMX-BF16 tiles or AVX512-BF16 dot products). Attention,
+ *         layer norms, activations, pooling and the USE-Lite head stay f32.
+ *   AUTO  BF16 where the CPU has AVX512-BF16 or AMX-BF16, FP32 elsewhere. The default. */
+enum embed_precision { EMBED_PRECISION_AUTO = 0, EMBED_PRECISION_FP32, EMBED_PRECISION_BF16 };
+
 /* Loads a GGUF model (the file is mmap'ed; f32 tensors are used in place, f16 matrices are
- * widened to f32 once). Returns 0, or a negative value with err (ERRMSG_SIZE bytes) filled.
+ * widened to f32 once; in bf16 the projection weights are kept only as bf16). The precision is the
+ * process default (embed_set_precision, else $FAULTLINE_EMBED_PRECISION = fp32|bf16|auto, else auto).
+ * Returns 0, or a negative value with err (ERRMSG_SIZE bytes) filled.
  * A truncated, lying or hostile file is an error, never a crash. */
 int  embed_model_load(const char *path, struct embed_model **out, char *err);
+/* The same with an explicit precision. BF16 on a CPU without AVX-512 fails with an error. */
+int  embed_model_load_precision(const char *path, enum embed_precision p, struct embed_model **out, char *err);
+/* Process default for models loaded later (configuration: call at start-up). */
+void embed_set_precision(enum embed_precision p);
+/* "fp32", "bf16" or "auto" -> *out; 0, or -1 for anything else. */
+int  embed_precision_parse(const char *s, enum embed_precision *out);
+/* The precision a loaded model runs in: "fp32" or "bf16". */
+const char *embed_model_precision(const struct embed_model *m);
 void embed_model_free(struct embed_model *m);
 
 int         embed_model_dim(const struct embed_model *m);       /* output dimension */
@@ -58,7 +76,8 @@ int embed_tokenize(const struct embed_model *m, const char *text, int *ids, int 
  * Writes a NUL-terminated multi-line text into buf (truncated to size). */
 void embed_model_describe(const struct embed_model *m, char *buf, size_t size);
 
-/* OpenBLAS threads used by the GEMMs (process-wide). The default is 1, or FAULTLINE_EMBED_THREADS. */
+/* Threads used by the GEMMs (process-wide: OpenBLAS, and oneDNN's OpenMP team of whichever thread
+ * calls embed_texts). The default is 1, or FAULTLINE_EMBED_THREADS. */
 void embed_set_threads(int n);
 /* Name of the OpenBLAS kernel set in use, e.g. "SkylakeX" or "Haswell". */
 const char *embed_blas_core(void);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "embed/embed.h"
+
 /* ---- GGUF (gguf.c) ------------------------------------------------------------------------- */
 
 enum {
@@ -91,8 +93,16 @@ int embed_utf8_decode(const char *s, size_t len, uint32_t **out);
 
 /* ---- BLAS (blas.c) ------------------------------------------------------------------------- */
 
-void embed_blas_init(void);   /* applies FAULTLINE_EMBED_THREADS once */
+void embed_blas_init(void);   /* applies FAULTLINE_EMBED_THREADS and FAULTLINE_EMBED_PRECISION once */
+int  embed_threads(void);     /* the thread count set for the GEMMs */
+enum embed_precision embed_default_precision(void);
 
+/* Hot element-wise loops: compiled for AVX-512, AVX2 and baseline, picked at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMBED_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+#else
+#define EMBED_VEC_CLONES
+#endif
 
 /* ---- dense kernels (ops.c) ----------------------------------------------------------------- */
 
@@ -101,6 +111,7 @@ void  embed_linear(const float *X, int r, int in, const float *W, const float *b
 void  embed_layer_norm(const float *X, int r, int d, const float *w, const float *b, float eps, float *Y);
 /* In place on r rows of width d that lie ld floats apart. */
 void  embed_layer_norm_ld(float *X, int r, int d, int ld, const float *w, const float *b, float eps);
+void  embed_relu_inplace(float *x, size_t n);
 void  embed_gelu_inplace(float *x, size_t n);   /* erf GELU (polynomial erf, |error| <= 1.5e-7) */
 void  embed_geglu(const float *u, int rows, int ff, float *out);  /* out = GELU(u[:, :ff]) * u[:, ff:] */
 /* Multi-head attention per text: Q, K, V rows have stride ld; att is [rows, d]; S is scratch of
@@ -109,6 +120,45 @@ void  embed_attention(const float *Q, const float *K, const float *V, int ld, co
                       int heads, const float *alibi, float *att, float *S);
 void  embed_l2_normalize(float *v, int d);
 
+/* ---- projections (gemm.c) ------------------------------------------------------------------ */
+
+enum { EMBED_ACT_NONE, EMBED_ACT_RELU, EMBED_ACT_GELU };
+
+struct embed_packed;          /* gemm.c: a weight converted to bf16 in oneDNN's blocked layout */
+
+/* A linear layer y = x W^T + b with W [out, in] (PyTorch layout). In fp32 models w is used by
+ * OpenBLAS; in bf16 models pk holds the weight and w is NULL (its f32 copy was dropped). */
+struct embed_proj {
+    const float *w, *b;       /* b may be NULL */
+    int in, out;
+    int split;                /* bf16 only: EMBED_SPLIT_* terms kept as a second bf16 (set before packing) */
+    struct embed_packed *pk;
+};
+
+/* A bf16 value v = hi + lo carries ~16 mantissa bits: splitting the activations (X = Xh + Xl) or the
+ * weights costs one more bf16 GEMM each and removes that operand's rounding error. */
+enum { EMBED_SPLIT_X = 1, EMBED_SPLIT_W = 2 };
+
+/* Per forward pass (zero-initialised, grown on use): the bf16 staging buffer for the activations
+ * and the oneDNN stream. */
+struct embed_work {
+    uint16_t *xb;
+    size_t cap;               /* elements of xb */
+    float *tail;              /* the last rows of an output, padded to a whole tile */
+    size_t tail_cap;
+    void *stream;
+};
+
+/* Y[r, out] = act(X[r, in] W^T + b (+ Y when accumulate)). 0, or -1 with err (oneDNN failure). */
+int  embed_proj_apply(const struct embed_proj *p, const float *X, int r, float *Y, int accumulate, int act,
+                      struct embed_work *w, char *err);
+/* Converts p to bf16 (weights reordered once for the matmul primitive); 0 or -1 with err. */
+int  embed_proj_pack(struct embed_proj *p, char *err);
+void embed_proj_unpack(struct embed_proj *p);
+/* 1 when oneDNN runs bf16 matmuls natively here (AVX512-BF16 or AMX-BF16); *amx says which. */
+int  embed_bf16_native(int *amx);
+void embed_work_free(struct embed_work *w);   /* a zeroed struct embed_work needs no set-up */
+
 /* ---- model (model.c) and forward passes (use_lite.c, ...) ------------------------------------ */
 
 enum { ARCH_USE_LITE = 1, ARCH_BERT, ARCH_JINA_BERT_V2 };
@@ -116,24 +166,28 @@ enum { POOL_MEAN = 1, POOL_CLS = 2 };
 
 /* BERT / JinaBERT-v2 layer (post-LN). Tensor names follow llama.cpp's GGUF convention. */
 struct bert_layer {
-    const float *qkv_w, *qkv_b;                        /* attn_q | attn_k | attn_v fused: [3d, d], [3d] */
+    struct embed_proj qkv;                             /* attn_q | attn_k | attn_v fused: [3d, d], [3d] */
     const float *q_norm_w, *q_norm_b, *k_norm_w, *k_norm_b;   /* JinaBERT qk-post-norm, or NULL */
-    const float *o_w, *o_b, *o_norm_w, *o_norm_b;
+    struct embed_proj o;
+    const float *o_norm_w, *o_norm_b;
     const float *norm2_w, *norm2_b;                    /* JinaBERT second residual LN, or NULL */
-    const float *up_w, *up_b, *gate_w, *down_w, *down_b, *out_norm_w, *out_norm_b;
+    struct embed_proj up, gate, down;                  /* gate.out == 0: no separate gate */
+    const float *out_norm_w, *out_norm_b;
     int up_rows;                                       /* n_ff, or 2 * n_ff for a fused GEGLU */
 };
 
 struct embed_layer {
     int d_in, d_attn, d_model, n_ff, heads;   /* input, attention and output widths */
     const float *attn_norm_w, *attn_norm_b;
-    const float *qkv_w, *qkv_b;          /* [3*d_attn, d_in]: PyTorch Linear layout [out, in] */
-    const float *out_w, *out_b;          /* [d_model, d_attn] */
-    const float *res_w, *res_b;          /* [d_model, d_in] residual projection, or NULL */
+    struct embed_proj qkv;               /* [3*d_attn, d_in]: PyTorch Linear layout [out, in] */
+    struct embed_proj out;               /* [d_model, d_attn] */
+    struct embed_proj res;               /* [d_model, d_in] residual projection (out == 0: none) */
     const float *ffn_norm_w, *ffn_norm_b;
-    const float *up_w, *up_b;            /* [n_ff, d_model] */
-    const float *down_w, *down_b;        /* [d_model, n_ff] */
+    struct embed_proj up;                /* [n_ff, d_model] */
+    struct embed_proj down;              /* [d_model, n_ff] */
 };
+
+#define EMBED_MAX_PROJS 1024             /* 128 layers x 5 projections, with room */
 
 struct embed_model {
     struct gguf *g;
@@ -152,7 +206,7 @@ struct embed_model {
     int n_timescales;
     float *timing;                        /* [ctx, 2 * n_timescales] sin | cos table, owned */
     float escale;
-    const float *head_w, *head_b;        /* [dim, d_model] tanh head */
+    struct embed_proj head;              /* [dim, d_model] tanh head (kept in f32: one row per text) */
     int n_layer;
     struct embed_layer *layers;
     /* BERT / JinaBERT-v2 */
@@ -162,6 +216,10 @@ struct embed_model {
     float *alibi;                         /* per-head slopes (JinaBERT), owned */
     float **owned;                        /* f16 matrices widened to f32 */
     int n_owned;
+    /* the projections that run in the model's precision (registered by the loaders) */
+    struct embed_proj *projs[EMBED_MAX_PROJS];
+    int n_projs;
+    enum embed_precision precision;       /* EMBED_PRECISION_FP32 or _BF16 once loaded */
 };
 
 /* f32 view of a weight [rows, cols] (rows 0: a vector of cols); NULL + err if absent or the wrong
@@ -170,6 +228,11 @@ const float *embed_weight(struct embed_model *m, const char *name, int rows, int
 /* Copies (widening f16) a [rows, cols] weight into dst; 0 or -1 with err. */
 int embed_weight_into(struct embed_model *m, const char *name, int rows, int cols, float *dst, char *err);
 float *embed_owned(struct embed_model *m, size_t n, char *err);   /* a buffer freed with the model */
+/* Fills p (w, b, in, out) and registers it for the model's precision; b_name may be NULL.
+ * optional: an absent weight leaves p zeroed (p->out == 0) and is no error. */
+int embed_proj_load(struct embed_model *m, struct embed_proj *p, const char *w_name, const char *b_name,
+                    int out, int in, int optional, char *err);
+int embed_proj_register(struct embed_model *m, struct embed_proj *p, char *err);
 int embed_bert_load(struct embed_model *m, char *err);
 int embed_bert_forward(const struct embed_model *m, const int32_t *ids, const int *off, int n, float *out,
                        char *err);

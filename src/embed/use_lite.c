@@ -52,6 +52,7 @@ int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, cons
     float *h = malloc(r1 * dmax * sizeof *h), *big = malloc(r1 * wide * sizeof *big);
     float *att = malloc(r1 * dmax * sizeof *att), *S = malloc((size_t)nmax * nmax * sizeof *S);
     float *pool = calloc((size_t)n * dmax, sizeof *pool), *ubar = malloc((size_t)n * ffmax * sizeof *ubar);
+    struct embed_work w = {0};
     int rc = -1;
     if (!x || !x2 || !h || !big || !att || !S || !pool || !ubar) {
         errmsg_set(err, "out of memory (%d tokens)", rows);
@@ -76,21 +77,24 @@ int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, cons
         const struct embed_layer *L = &m->layers[l];
         int d = L->d_model, da = L->d_attn;
         embed_layer_norm(x, rows, L->d_in, L->attn_norm_w, L->attn_norm_b, m->eps, h);
-        embed_linear(h, rows, L->d_in, L->qkv_w, L->qkv_b, 3 * da, big, 0);
+        if (embed_proj_apply(&L->qkv, h, rows, big, 0, EMBED_ACT_NONE, &w, err))
+            goto done;
         embed_attention(big, big + da, big + 2 * da, 3 * da, off, n, da, L->heads, NULL, att, S);
-        if (L->res_w) {
-            embed_linear(x, rows, L->d_in, L->res_w, L->res_b, d, x2, 0);
+        if (L->res.out) {
+            if (embed_proj_apply(&L->res, x, rows, x2, 0, EMBED_ACT_NONE, &w, err))
+                goto done;
             float *t = x;
             x = x2;
             x2 = t;
         }
-        embed_linear(att, rows, da, L->out_w, L->out_b, d, x, 1);
+        if (embed_proj_apply(&L->out, att, rows, x, 1, EMBED_ACT_NONE, &w, err))
+            goto done;
         embed_layer_norm(x, rows, d, L->ffn_norm_w, L->ffn_norm_b, m->eps, h);
-        embed_linear(h, rows, d, L->up_w, L->up_b, L->n_ff, big, 0);
-        for (size_t i = 0; i < (size_t)rows * L->n_ff; i++)
-            big[i] = big[i] > 0 ? big[i] : 0;
+        if (embed_proj_apply(&L->up, h, rows, big, 0, EMBED_ACT_RELU, &w, err))
+            goto done;
         if (l + 1 < m->n_layer) {
-            embed_linear(big, rows, L->n_ff, L->down_w, L->down_b, d, x, 1);
+            if (embed_proj_apply(&L->down, big, rows, x, 1, EMBED_ACT_NONE, &w, err))
+                goto done;
             continue;
         }
         /* Last layer: only the mean over tokens is used and the down projection is linear, so
@@ -98,14 +102,17 @@ int embed_use_lite_forward(const struct embed_model *m, const int32_t *ids, cons
          * instead of one per token (a sixth of USE-Lite's FLOPs). */
         mean_rows(x, off, n, d, pool);
         mean_rows(big, off, n, L->n_ff, ubar);
-        embed_linear(ubar, n, L->n_ff, L->down_w, NULL, d, pool, 1);
+        struct embed_proj down = L->down;
+        down.b = NULL;
+        if (embed_proj_apply(&down, ubar, n, pool, 1, EMBED_ACT_NONE, &w, err))
+            goto done;
         for (int t = 0; t < n; t++)
             if (off[t + 1] > off[t])        /* an empty text pools to zero, bias included */
                 for (int j = 0; j < d; j++)
-                    pool[(size_t)t * d + j] += L->down_b[j];
+                    pool[(size_t)t * d + j] += L->down.b[j];
     }
-    int d = m->layers[m->n_layer - 1].d_model;
-    embed_linear(pool, n, d, m->head_w, m->head_b, m->dim, out, 0);
+    if (embed_proj_apply(&m->head, pool, n, out, 0, EMBED_ACT_NONE, &w, err))
+        goto done;
     for (int s = 0; s < n; s++) {
         float *o = out + (size_t)s * m->dim;
         for (int j = 0; j < m->dim; j++)
@@ -122,5 +129,6 @@ done:
     free(S);
     free(pool);
     free(ubar);
+    embed_work_free(&w);
     return rc;
 }
