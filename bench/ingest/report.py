@@ -63,12 +63,59 @@ def rate(samples, key, t0, t1):
     return round((window[-1][key] - window[0][key]) / (window[-1]["t"] - window[0]["t"]), 1)
 
 
+def read_threads(path):
+    """Sum of CPU ticks per thread role (MHD worker threads, fl-inbox, fl-digest, the rest)."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2:
+                role = "http" if parts[0].startswith("MHD") else parts[0]
+                out[role] = out.get(role, 0) + int(parts[1])
+    return out
+
+
+def thread_costs(a, load, samples):
+    """CPU seconds per thread role during the load and the drain, and microseconds of CPU per event:
+    HTTP and inbox threads per accepted event, the digest per digested event. These do not depend on
+    what else ran on the machine (apart from cache effects), unlike events/s."""
+    start, end, drain = (read_threads(p) for p in a.threads)
+    accepted = load.get("accepted") or 0
+
+    def digested_between(t0, t1):
+        w = [s for s in samples if t0 <= s["t"] <= t1 and s.get("digested_total") is not None]
+        return w[-1]["digested_total"] - w[0]["digested_total"] if len(w) >= 2 else 0
+
+    out = {"load": {}, "drain": {}}
+    for role in sorted(set(start) | set(end) | set(drain)):
+        load_s = (end.get(role, 0) - start.get(role, 0)) / a.clock_ticks
+        drain_s = (drain.get(role, 0) - end.get(role, 0)) / a.clock_ticks
+        out["load"][role + "_cpu_s"] = round(load_s, 2)
+        out["drain"][role + "_cpu_s"] = round(drain_s, 2)
+    us = {}
+    if accepted:
+        for role in ("http", "fl-inbox"):
+            if role + "_cpu_s" in out["load"]:
+                us[role + "_per_accepted"] = round(out["load"][role + "_cpu_s"] * 1e6 / accepted, 1)
+        if load.get("loadgen_cpu_s") is not None:
+            us["loadgen_per_request"] = round(load["loadgen_cpu_s"] * 1e6 / max(1, load.get("requests", 1)), 1)
+    dl, dd = digested_between(a.load_start, a.load_end), digested_between(a.load_end, a.drain_end)
+    if "fl-digest_cpu_s" in out["load"] and dl:
+        us["digest_per_event_during_load"] = round(out["load"]["fl-digest_cpu_s"] * 1e6 / dl, 1)
+    if "fl-digest_cpu_s" in out["drain"] and dd:
+        us["digest_per_event_drain"] = round(out["drain"]["fl-digest_cpu_s"] * 1e6 / dd, 1)
+    out["cpu_us"] = us
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("loadgen", "samples", "timeline", "final-stats", "command", "serve-command",
               "loadgen-command", "server-log", "out"):
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--clock-ticks", type=int, default=100)
+    ap.add_argument("--threads", nargs=3, metavar=("START", "LOAD_END", "DRAIN_END"),
+                    help="per-thread CPU ticks ('comm ticks' lines) at those moments")
     for a in ("load-start", "load-end", "drain-end"):
         ap.add_argument("--" + a, type=float, required=True)
     a = ap.parse_args()
@@ -119,6 +166,8 @@ def main():
                "server_cores_busy": round(secs / wall, 2) if wall > 0 else None,
                "accepted_per_server_cpu_s": round(acc * wall / secs, 1) if acc and secs > 0 else None,
                "loadgen_cpu_s": load.get("loadgen_cpu_s")}
+    if a.threads:
+        cpu["by_thread"] = thread_costs(a, load, samples)
     timeline = []
     for s in samples:
         timeline.append([round(s["t"], 1), round(s["rss_kb"] / 1024, 1), s.get("inbox_pending"),

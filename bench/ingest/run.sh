@@ -78,13 +78,22 @@ elapsed() { awk -v a="$(date +%s.%N)" -v b="$T0" 'BEGIN { printf "%.3f", a - b }
 ) >"$WORK/samples.txt" &
 SAMPLER_PID=$!
 
+# CPU ticks per server thread name ("comm ticks" lines), to split the server's CPU by role.
+threads() {
+    for t in /proc/"$SERVER_PID"/task/*; do
+        echo "$(cat "$t/comm" 2>/dev/null | tr ' ' _) $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"
+    done
+}
+
 LOADGEN_CMD=("$LOADGEN" --url "http://127.0.0.1:$PORT/api/$PROJECT_ID/envelope/" --key "$KEY"
              --connections "$CONNECTIONS" --duration "$DURATION" --sizes "$SIZES" --gzip "$GZIP"
              --types "$TYPES" --timeline "$WORK/timeline.txt")
 echo "loading 127.0.0.1:$PORT for ${DURATION}s ($CONNECTIONS connections, sizes $SIZES, gzip $GZIP)" >&2
+threads >"$WORK/threads-start.txt"
 LOAD_START=$(elapsed)
 "${LOADGEN_CMD[@]}" >"$WORK/loadgen.json"
 LOAD_END=$(elapsed)
+threads >"$WORK/threads-load-end.txt"
 cat "$WORK/loadgen.json" >&2
 
 # Let the digest drain what was accepted.
@@ -95,6 +104,7 @@ while [ "$(date +%s)" -lt "$DEADLINE" ]; do
     sleep 0.5
 done
 DRAIN_END=$(elapsed)
+threads >"$WORK/threads-drain-end.txt"
 FINAL_STATS=$(stats)
 sleep 1.2    # one more sample after the drain
 kill "$SAMPLER_PID" 2>/dev/null || true
@@ -110,6 +120,7 @@ OUT="bench/results/ingest-$LABEL-$(date -u +%Y%m%dT%H%M%SZ).json"
     --loadgen "$WORK/loadgen.json" --samples "$WORK/samples.txt" --timeline "$WORK/timeline.txt" \
     --load-start "$LOAD_START" --load-end "$LOAD_END" --drain-end "$DRAIN_END" \
     --final-stats "$FINAL_STATS" --clock-ticks "$(getconf CLK_TCK)" \
+    --threads "$WORK/threads-start.txt" "$WORK/threads-load-end.txt" "$WORK/threads-drain-end.txt" \
     --command "bench/ingest/run.sh $ORIG_ARGS" \
     --serve-command "${SERVE_CMD[*]}" --loadgen-command "${LOADGEN_CMD[*]}" \
     --server-log "$WORK/server.log" --out "$OUT"

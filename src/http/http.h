@@ -13,6 +13,7 @@ struct http_config {
     const char    *host;          /* listen address, e.g. 127.0.0.1 or 0.0.0.0 */
     int            port;
     size_t         max_request;   /* bytes of body as sent */
+    int            threads;       /* polling threads; 0: one per core, at least 2 */
     struct ingest *ingest;
     struct api    *api;
 };

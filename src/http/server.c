@@ -1,14 +1,18 @@
-/* libmicrohttpd glue: one thread per connection (requests block until their inbox commit), body
- * accumulation with a hard cap, CORS, and routing. */
+/* libmicrohttpd glue: a small pool of epoll threads serves all connections; an ingestion request
+ * is suspended while its event waits for the inbox's group commit and resumed by the committer,
+ * so no thread sleeps per request. Also body accumulation with a hard cap, CORS, and routing. */
 #include "http/http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "ingest/ingest.h"
@@ -17,12 +21,16 @@
 struct http_server {
     struct http_config  cfg;
     struct MHD_Daemon  *daemon;
+    _Atomic int         suspended;   /* requests waiting for their inbox commit */
 };
 
 struct request_ctx {
-    struct buf body;
-    int        too_large;
-    int        answered;
+    struct buf                 body;
+    int                        too_large;
+    int                        answered;
+    struct ingest_job         *job;    /* set while suspended for the commit, and once resumed */
+    struct MHD_Connection     *conn;
+    struct http_server        *srv;
 };
 
 static const char CORS_ALLOW_HEADERS[] =
@@ -149,6 +157,24 @@ static const char *header(struct MHD_Connection *conn, const char *name)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
+static enum MHD_Result send_ingest_response(struct MHD_Connection *conn, struct ingest_response *resp)
+{
+    enum MHD_Result r = send_buffer(conn, resp->status, resp->body.data, resp->body.len, resp->detail,
+                                    resp->retry_after, resp->rate_limits, NULL);
+    buf_free(&resp->body);
+    return r;
+}
+
+/* The committer calls this once the request's event is durable (or failed). After the resume the
+ * connection may finish and free rc at any moment, so read what is needed first. */
+static void on_committed(void *arg)
+{
+    struct request_ctx *rc = arg;
+    struct http_server *srv = rc->srv;
+    MHD_resume_connection(rc->conn);
+    atomic_fetch_sub(&srv->suspended, 1);
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *url,
                                 const char *method, struct request_ctx *rc)
 {
@@ -174,11 +200,19 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
             .body_len = rc->body.len,
         };
         struct ingest_response resp = {.body = BUF_INIT};
-        ingest_handle(srv->cfg.ingest, &req, &resp);
-        enum MHD_Result r = send_buffer(conn, resp.status, resp.body.data, resp.body.len, resp.detail,
-                                        resp.retry_after, resp.rate_limits, NULL);
-        buf_free(&resp.body);
-        return r;
+        struct ingest_job *job = ingest_start(srv->cfg.ingest, &req, &resp);
+        if (job) {
+            /* Suspend before submitting, so the resume can never come first. */
+            buf_free(&resp.body);
+            rc->job = job;
+            rc->conn = conn;
+            rc->srv = srv;
+            atomic_fetch_add(&srv->suspended, 1);
+            MHD_suspend_connection(conn);
+            ingest_job_submit(job, on_committed, rc);
+            return MHD_YES;
+        }
+        return send_ingest_response(conn, &resp);
     }
     if (strncmp(url, "/api/0/", 7) == 0) {
         struct api_request req = {
@@ -245,6 +279,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (rc->too_large)
         return rc->answered ? MHD_YES : send_too_large(srv, conn);
+    if (rc->job) {   /* resumed: the commit is over */
+        struct ingest_response resp = {.body = BUF_INIT};
+        ingest_job_finish(rc->job, &resp);
+        rc->job = NULL;
+        return send_ingest_response(conn, &resp);
+    }
     return dispatch(srv, conn, url, method, rc);
 }
 
@@ -256,6 +296,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     struct request_ctx *rc = *con_cls;
     if (rc) {
+        if (rc->job) {   /* resumed, but the client went away before the answer */
+            struct ingest_response resp = {.body = BUF_INIT};
+            ingest_job_finish(rc->job, &resp);
+            buf_free(&resp.body);
+        }
         buf_free(&rc->body);
         free(rc);
         *con_cls = NULL;
@@ -289,6 +334,15 @@ int http_parse_listen(const char *listen, char *host, size_t host_cap, int *port
     return 0;
 }
 
+/* One polling thread per core, at least 2 so a slow API request does not stall ingestion. */
+static int http_threads(const struct http_config *cfg)
+{
+    if (cfg->threads > 0)
+        return cfg->threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 2 ? 2 : cores > 64 ? 64 : (int)cores;
+}
+
 int http_start(const struct http_config *cfg, struct http_server **out, char *err)
 {
     struct http_server *srv = calloc(1, sizeof *srv);
@@ -307,15 +361,19 @@ int http_start(const struct http_config *cfg, struct http_server **out, char *er
         free(srv);
         return -1;
     }
-    unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
+                         MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* 32 KiB per connection is MHD's default: it holds the headers and the read buffer, and MHD
+     * clears the used part between keep-alive requests, so a bigger pool costs time per request. */
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
                                    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                   MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)http_threads(cfg),
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
-                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
                                    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
                                    MHD_OPTION_END);
     freeaddrinfo(ai);
@@ -332,6 +390,11 @@ void http_stop(struct http_server *srv)
 {
     if (!srv)
         return;
+    /* MHD refuses to stop with suspended connections: stop accepting, then let the commits in
+     * flight answer their requests (the inbox is still running) for up to 10 s. */
+    MHD_quiesce_daemon(srv->daemon);
+    for (int i = 0; i < 10000 && atomic_load(&srv->suspended) > 0; i++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

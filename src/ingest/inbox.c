@@ -1,25 +1,16 @@
 /* Group commit into the durable inbox.
  *
- * Request threads queue their entries and sleep; one committer thread takes everything queued,
- * writes it in a single SQLite transaction (synchronous=FULL), then wakes the requests. So a 200
- * always follows a commit, and concurrent requests share the cost of one fsync. */
+ * Requests queue their entries as jobs and go on serving other connections; one committer thread
+ * takes everything queued, writes it in a single SQLite transaction (synchronous=FULL), then calls
+ * each job back. So a 200 always follows a commit, and concurrent requests share one fsync. */
 #include "ingest/inbox.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "store/store.h"
-
-struct inbox_req {
-    const struct inbox_entry *entries;
-    int                       n;
-    int                       done;
-    pthread_cond_t            wake;   /* its own: a commit wakes only the requests it committed */
-    int                       rc;
-    char                      err[ERRMSG_SIZE];
-    struct inbox_req         *next;
-};
 
 struct inbox {
     struct store          *store;
@@ -27,16 +18,16 @@ struct inbox {
     pthread_t              thread;
     pthread_mutex_t        lock;
     pthread_cond_t         wake;      /* committer waits for work */
-    struct inbox_req      *head, *tail;
+    struct inbox_job      *head, *tail;
     int                    stopping;
 };
 
-static void commit_batch(struct inbox *ib, struct inbox_req *batch)
+static void commit_batch(struct inbox *ib, struct inbox_job *batch)
 {
     char err[ERRMSG_SIZE] = "";
     int rc = store_inbox_begin(ib->store, err);
     int64_t inserted = 0, dups = 0;
-    for (struct inbox_req *r = batch; rc == 0 && r; r = r->next) {
+    for (struct inbox_job *r = batch; rc == 0 && r; r = r->next) {
         for (int i = 0; rc == 0 && i < r->n; i++) {
             const struct inbox_entry *e = &r->entries[i];
             if (e->item_type) {
@@ -59,7 +50,7 @@ static void commit_batch(struct inbox *ib, struct inbox_req *batch)
      * digest consumes them; duplicates and failed commits give it back. */
     if (rc < 0) {
         store_inbox_rollback(ib->store);
-        for (struct inbox_req *r = batch; r; r = r->next)
+        for (struct inbox_job *r = batch; r; r = r->next)
             for (int i = 0; i < r->n; i++)
                 if (!r->entries[i].item_type)
                     atomic_fetch_sub(&ib->stats->pending, 1);
@@ -68,27 +59,27 @@ static void commit_batch(struct inbox *ib, struct inbox_req *batch)
         atomic_fetch_sub(&ib->stats->pending, dups);
         atomic_fetch_add(&ib->stats->duplicates, dups);
     }
-    pthread_mutex_lock(&ib->lock);
-    for (struct inbox_req *r = batch; r; r = r->next) {
+    /* done() may free the job (the caller owns it), so read next first. */
+    for (struct inbox_job *r = batch, *next; r; r = next) {
+        next = r->next;
         r->rc = rc;
         if (rc < 0)
             memcpy(r->err, err, sizeof err);
-        r->done = 1;
-        pthread_cond_signal(&r->wake);
+        r->done(r);
     }
-    pthread_mutex_unlock(&ib->lock);
 }
 
 static void *committer(void *arg)
 {
     struct inbox *ib = arg;
+    prctl(PR_SET_NAME, "fl-inbox");   /* shows in top -H and perf */
     pthread_mutex_lock(&ib->lock);
     for (;;) {
         while (!ib->head && !ib->stopping)
             pthread_cond_wait(&ib->wake, &ib->lock);
         if (!ib->head && ib->stopping)
             break;
-        struct inbox_req *batch = ib->head;
+        struct inbox_job *batch = ib->head;
         ib->head = ib->tail = NULL;
         pthread_mutex_unlock(&ib->lock);
         commit_batch(ib, batch);
@@ -123,30 +114,27 @@ int inbox_start(const char *data_dir, struct pipeline_stats *stats, struct inbox
     return 0;
 }
 
-int inbox_push(struct inbox *ib, const struct inbox_entry *entries, int n, char *err)
+void inbox_submit(struct inbox *ib, struct inbox_job *job)
 {
-    struct inbox_req req = {.entries = entries, .n = n};
-    pthread_cond_init(&req.wake, NULL);
+    job->next = NULL;
     pthread_mutex_lock(&ib->lock);
     if (ib->stopping) {
         pthread_mutex_unlock(&ib->lock);
-        pthread_cond_destroy(&req.wake);
-        errmsg_set(err, "server is shutting down");
-        return -1;
+        for (int i = 0; i < job->n; i++)
+            if (!job->entries[i].item_type)
+                atomic_fetch_sub(&ib->stats->pending, 1);   /* the event's inbox slot */
+        job->rc = -1;
+        errmsg_set(job->err, "server is shutting down");
+        job->done(job);
+        return;
     }
     if (ib->tail)
-        ib->tail->next = &req;
+        ib->tail->next = job;
     else
-        ib->head = &req;
-    ib->tail = &req;
+        ib->head = job;
+    ib->tail = job;
     pthread_cond_signal(&ib->wake);
-    while (!req.done)
-        pthread_cond_wait(&req.wake, &ib->lock);
     pthread_mutex_unlock(&ib->lock);
-    pthread_cond_destroy(&req.wake);
-    if (req.rc < 0)
-        memcpy(err, req.err, ERRMSG_SIZE);
-    return req.rc;
 }
 
 void inbox_stop(struct inbox *ib)

@@ -298,35 +298,80 @@ static int check_event(const struct ingest_limits *lim, const char *payload, siz
     return status;
 }
 
-/* Compresses and commits one event plus item counts. Returns 0 or fills an error response. */
-static int commit(struct ingest *in, int64_t project_id, const char *event_id, const char *payload,
-                  size_t len, const char *const *types, const int64_t *counts, int n_types,
-                  struct ingest_response *resp)
-{
+/* An accepted request on its way through the inbox: it owns copies of everything the commit
+ * needs, since the request body is gone by the time the commit happens. */
+struct ingest_job {
+    struct inbox_job   ib;
+    struct ingest     *in;
     struct inbox_entry entries[MAX_COUNTED_TYPES + 1];
-    int n = 0;
-    struct buf z = BUF_INIT;
-    if (payload) {
-        if (zstd_compress_buf(payload, len, &z) < 0) {
-            buf_free(&z);
+    char               types[MAX_COUNTED_TYPES][sizeof ((struct envelope_item *)0)->type];
+    struct buf         payload;        /* zstd-compressed event, empty when there is none */
+    char               event_id[33];
+    void             (*done)(void *arg);
+    void              *arg;
+};
+
+/* Compresses the event and prepares the entries of one event plus item counts. Returns the job,
+ * or NULL with an error response. */
+static struct ingest_job *new_job(struct ingest *in, int64_t project_id, const char *event_id, const char *payload,
+                                  size_t len, const char *const *types, const int64_t *counts, int n_types,
+                                  struct ingest_response *resp)
+{
+    struct ingest_job *job = calloc(1, sizeof *job);
+    if (job && payload && zstd_compress_buf(payload, len, &job->payload) < 0) {
+        buf_free(&job->payload);
+        free(job);
+        job = NULL;
+    }
+    if (!job) {
+        if (payload)
             atomic_fetch_sub(&in->cfg.stats->pending, 1);   /* its inbox slot */
-            respond_error(in, resp, 500, "could not compress the event");
-            return -1;
-        }
-        entries[n++] = (struct inbox_entry){.project_id = project_id, .event_id = event_id,
-                                            .received = time_now(), .payload = z.data,
-                                            .payload_len = z.len};
+        respond_error(in, resp, 500, "could not compress the event");
+        return NULL;
     }
-    for (int i = 0; i < n_types; i++)
-        entries[n++] = (struct inbox_entry){.project_id = project_id, .item_type = types[i], .count = counts[i]};
-    char err[ERRMSG_SIZE];
-    int rc = n ? inbox_push(in->inbox, entries, n, err) : 0;
-    buf_free(&z);
-    if (rc < 0) {
-        respond_error(in, resp, 503, "could not store the event: %s", err);
-        return -1;
+    job->in = in;
+    memcpy(job->event_id, event_id, sizeof job->event_id);
+    int n = 0;
+    if (payload)
+        job->entries[n++] = (struct inbox_entry){.project_id = project_id, .event_id = job->event_id,
+                                                 .received = time_now(), .payload = job->payload.data,
+                                                 .payload_len = job->payload.len};
+    for (int i = 0; i < n_types; i++) {
+        snprintf(job->types[i], sizeof job->types[i], "%s", types[i]);
+        job->entries[n++] = (struct inbox_entry){.project_id = project_id, .item_type = job->types[i],
+                                                 .count = counts[i]};
     }
-    return 0;
+    job->ib.entries = job->entries;
+    job->ib.n = n;
+    return job;
+}
+
+static void job_committed(struct inbox_job *ib)
+{
+    struct ingest_job *job = (struct ingest_job *)ib;
+    job->done(job->arg);
+}
+
+void ingest_job_submit(struct ingest_job *job, void (*done)(void *arg), void *arg)
+{
+    job->done = done;
+    job->arg = arg;
+    job->ib.done = job_committed;
+    if (job->ib.n == 0) {
+        job_committed(&job->ib);   /* an envelope with nothing to count or store */
+        return;
+    }
+    inbox_submit(job->in->inbox, &job->ib);
+}
+
+void ingest_job_finish(struct ingest_job *job, struct ingest_response *resp)
+{
+    if (job->ib.rc < 0)
+        respond_error(job->in, resp, 503, "could not store the event: %s", job->ib.err);
+    else
+        respond_ok(resp, job->event_id);
+    buf_free(&job->payload);
+    free(job);
 }
 
 /* Takes one inbox slot for an event about to be committed, or answers 429 when none is left.
@@ -393,24 +438,24 @@ static int project_for_request(struct ingest *in, const struct ingest_request *r
     return 0;
 }
 
-static void handle_envelope(struct ingest *in, const struct ingest_request *req, const struct buf *body,
-                            struct ingest_response *resp)
+static struct ingest_job *handle_envelope(struct ingest *in, const struct ingest_request *req,
+                                          const struct buf *body, struct ingest_response *resp)
 {
     struct envelope *env = malloc(sizeof *env);
     if (!env) {
         respond_error(in, resp, 500, "out of memory");
-        return;
+        return NULL;
     }
     char err[ERRMSG_SIZE];
     if (envelope_parse(body->data ? body->data : "", body->len, env, err) < 0) {
         respond_error(in, resp, 400, "invalid envelope: %s", err);
         free(env);
-        return;
+        return NULL;
     }
     int64_t project_id;
     if (project_for_request(in, req, env->dsn, &project_id, resp) < 0) {
         free(env);
-        return;
+        return NULL;
     }
     const struct envelope_item *event = NULL;
     const char *types[MAX_COUNTED_TYPES];
@@ -422,7 +467,7 @@ static void handle_envelope(struct ingest *in, const struct ingest_request *req,
             if (event) {
                 respond_error(in, resp, 400, "invalid envelope: more than one event item");
                 free(env);
-                return;
+                return NULL;
             }
             event = it;
             continue;
@@ -444,7 +489,7 @@ static void handle_envelope(struct ingest *in, const struct ingest_request *req,
     if (event && has_transaction) {
         respond_error(in, resp, 400, "invalid envelope: an event and a transaction in one envelope");
         free(env);
-        return;
+        return NULL;
     }
     char event_id[33] = "";
     if (event) {
@@ -453,19 +498,19 @@ static void handle_envelope(struct ingest *in, const struct ingest_request *req,
         if (status) {
             respond_error(in, resp, status, "%s", detail);
             free(env);
-            return;
+            return NULL;
         }
         if (over_inbox_bound(in, resp)) {
             free(env);
-            return;
+            return NULL;
         }
     } else {
         memcpy(event_id, env->event_id, sizeof event_id);
     }
-    if (commit(in, project_id, event_id, event ? event->payload : NULL, event ? event->len : 0, types, counts,
-               n_types, resp) == 0)
-        respond_ok(resp, event_id);
+    struct ingest_job *job = new_job(in, project_id, event_id, event ? event->payload : NULL, event ? event->len : 0,
+                                     types, counts, n_types, resp);
     free(env);
+    return job;
 }
 
 /* The legacy store body is JSON, or base64(zlib(JSON)) without any header saying so. */
@@ -495,42 +540,38 @@ static int legacy_unwrap(struct ingest *in, struct buf *body, struct ingest_resp
     return 0;
 }
 
-static void handle_store(struct ingest *in, const struct ingest_request *req, struct buf *body,
-                         struct ingest_response *resp)
+static struct ingest_job *handle_store(struct ingest *in, const struct ingest_request *req, struct buf *body,
+                                       struct ingest_response *resp)
 {
     int64_t project_id;
     if (project_for_request(in, req, NULL, &project_id, resp) < 0)
-        return;
+        return NULL;
     if (legacy_unwrap(in, body, resp) < 0)
-        return;
+        return NULL;
     char event_id[33], detail[ERRMSG_SIZE];
     int status = check_event(&in->cfg.limits, body->data, body->len, NULL, event_id, detail);
     if (status) {
         respond_error(in, resp, status, "%s", detail);
-        return;
+        return NULL;
     }
     if (over_inbox_bound(in, resp))
-        return;
-    if (commit(in, project_id, event_id, body->data, body->len, NULL, NULL, 0, resp) == 0)
-        respond_ok(resp, event_id);
+        return NULL;
+    return new_job(in, project_id, event_id, body->data, body->len, NULL, NULL, 0, resp);
 }
 
-void ingest_handle(struct ingest *in, const struct ingest_request *req, struct ingest_response *resp)
+struct ingest_job *ingest_start(struct ingest *in, const struct ingest_request *req, struct ingest_response *resp)
 {
     resp->status = 500;
     resp->retry_after[0] = resp->rate_limits[0] = resp->detail[0] = '\0';
     if (req->body_len > in->cfg.limits.max_request) {
         respond_error(in, resp, 413, "request body exceeds the limit of %zu bytes", in->cfg.limits.max_request);
-        return;
+        return NULL;
     }
     struct buf body = BUF_INIT;
-    if (decode_body(in, req, &body, resp) < 0) {
-        buf_free(&body);
-        return;
-    }
-    if (strcmp(req->endpoint, "envelope") == 0)
-        handle_envelope(in, req, &body, resp);
-    else
-        handle_store(in, req, &body, resp);
+    struct ingest_job *job = NULL;
+    if (decode_body(in, req, &body, resp) == 0)
+        job = strcmp(req->endpoint, "envelope") == 0 ? handle_envelope(in, req, &body, resp)
+                                                      : handle_store(in, req, &body, resp);
     buf_free(&body);
+    return job;
 }

@@ -1,8 +1,10 @@
 /* Ingestion: Sentry's envelope and store endpoints, as Relay does them for errors.
  *
- * The HTTP layer hands a fully received request to ingest_handle(); ingestion authenticates it,
+ * The HTTP layer hands a fully received request to ingest_start(); ingestion authenticates it,
  * decodes the body (gzip, deflate, br, zstd, legacy base64+zlib) under the configured limits,
- * parses the envelope, and commits the event to the durable inbox before answering 200. */
+ * parses the envelope, and commits the event to the durable inbox before answering 200. The
+ * commit is asynchronous, so that a few HTTP threads can serve many connections while the inbox
+ * gathers their events into one transaction. */
 #ifndef FAULTLINE_INGEST_H
 #define FAULTLINE_INGEST_H
 
@@ -84,7 +86,17 @@ struct ingest_response {
     char       rate_limits[160]; /* X-Sentry-Rate-Limits on 429 */
     char       detail[256];      /* the error detail (also in body), "" on success */
 };
-/* Always fills resp (status and JSON body); the caller frees resp->body. */
-void ingest_handle(struct ingest *in, const struct ingest_request *req, struct ingest_response *resp);
+/* An accepted request waiting for its inbox commit. */
+struct ingest_job;
+
+/* Handles a fully received request. Returns NULL when resp is final (an error), else a job to pass
+ * to ingest_job_submit(); resp is then filled by ingest_job_finish(). The caller frees resp->body.
+ * The request (and its body) may be freed once this returns. */
+struct ingest_job *ingest_start(struct ingest *in, const struct ingest_request *req, struct ingest_response *resp);
+/* Queues the job's commit; done(arg) is called once it is over, from the committer thread or
+ * from this one. */
+void ingest_job_submit(struct ingest_job *job, void (*done)(void *arg), void *arg);
+/* After done(): fills resp (200 with the event id, or 503 with the reason) and frees the job. */
+void ingest_job_finish(struct ingest_job *job, struct ingest_response *resp);
 
 #endif
