@@ -401,17 +401,6 @@ static const char *const UNGROUPED_TOP[] = {"breadcrumbs", "extra", "contexts", 
                                            "debug_meta", "spans", "measurements", "user"};
 static const char *const UNGROUPED_FRAME[] = {"vars", "pre_context", "post_context"};
 
-struct span {
-    size_t start, end;
-};
-
-struct sparse_parse {
-    const char  *base;
-    struct span *spans;    /* byte offsets of values to replace by null, in order, none nested */
-    size_t       n, cap;
-    int          failed;
-};
-
 static int named(const char *const *names, size_t n, const char *key, size_t key_len)
 {
     for (size_t i = 0; i < n; i++)
@@ -420,61 +409,19 @@ static int named(const char *const *names, size_t n, const char *key, size_t key
     return 0;
 }
 
-/* Members are reported after their value, so a skipped value may contain spans recorded before
- * it: those are dropped, the outer span covers them. */
-static int null_member(void *ctx, int depth, const char *key, size_t key_len, int has_escapes, const char *value,
-                       size_t value_len)
+static int ungrouped_member(void *ctx, int depth, const char *key, size_t key_len, int has_escapes)
 {
-    struct sparse_parse *sp = ctx;
+    (void)ctx;
     if (has_escapes)
         return 0;
-    int skip = (depth == 1 && named(UNGROUPED_TOP, sizeof UNGROUPED_TOP / sizeof UNGROUPED_TOP[0], key, key_len)) ||
-               (depth >= 4 && named(UNGROUPED_FRAME, sizeof UNGROUPED_FRAME / sizeof UNGROUPED_FRAME[0], key,
-                                    key_len));
-    if (!skip)
-        return 0;
-    size_t start = (size_t)(value - sp->base), end = start + value_len;
-    while (sp->n > 0 && sp->spans[sp->n - 1].start >= start)
-        sp->n--;
-    if (sp->n == sp->cap) {
-        size_t cap = sp->cap ? sp->cap * 2 : 16;
-        struct span *grown = realloc(sp->spans, cap * sizeof *grown);
-        if (!grown) {
-            sp->failed = 1;
-            return 0;
-        }
-        sp->spans = grown;
-        sp->cap = cap;
-    }
-    sp->spans[sp->n++] = (struct span){start, end};
-    return 0;
+    return (depth == 1 && named(UNGROUPED_TOP, sizeof UNGROUPED_TOP / sizeof UNGROUPED_TOP[0], key, key_len)) ||
+           (depth >= 4 && named(UNGROUPED_FRAME, sizeof UNGROUPED_FRAME / sizeof UNGROUPED_FRAME[0], key, key_len));
 }
 
 json_t *digest_parse_event(const char *data, size_t n)
 {
-    struct sparse_parse sp = {.base = data};
     char err[ERRMSG_SIZE];
-    if (jsonscan_members(data, n, null_member, &sp, err) < 0) {
-        free(sp.spans);
-        return NULL;   /* the scanner refuses exactly what jansson refuses */
-    }
-    json_t *event = NULL;
-    struct buf out = BUF_INIT;
-    if (!sp.failed) {
-        size_t at = 0;
-        int ok = 1;
-        for (size_t i = 0; ok && i < sp.n; i++) {
-            ok = buf_append(&out, data + at, sp.spans[i].start - at) == 0 && buf_puts(&out, "null") == 0;
-            at = sp.spans[i].end;
-        }
-        if (ok && buf_append(&out, data + at, n - at) == 0)
-            event = json_loadb(out.data, out.len, 0, NULL);
-    }
-    buf_free(&out);
-    free(sp.spans);
-    if (!event)
-        event = json_loadb(data, n, 0, NULL);   /* out of memory for the copy: the plain way */
-    return event;
+    return jsonscan_build(data, n, ungrouped_member, NULL, err);
 }
 
 int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pipeline_stats *stats, char *err)

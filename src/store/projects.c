@@ -209,14 +209,14 @@ int store_project_option_set(struct store *s, int64_t project_id, const char *ke
 
 int64_t store_options_version(struct store *s)
 {
-    sqlite3_stmt *st;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'options_version'", -1, &st, NULL) ==
-        SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
+    char err[ERRMSG_SIZE];
+    /* The digest asks once per event, so the statement is kept prepared. */
+    sqlite3_stmt *st = store_stmt(s, STMT_OPTIONS_VERSION, "SELECT value FROM meta WHERE key = 'options_version'",
+                                  err);
+    if (!st)
+        return 0;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
     return v;
 }
 

@@ -5,13 +5,19 @@
  * value). This scanner walks the bytes once without allocating and accepts exactly what jansson
  * accepts with the digest's flags: RFC 8259 JSON, UTF-8 only, no \u0000, paired surrogates,
  * integers that fit in 64 bits, finite reals, nesting up to JSONCHECK_MAX_DEPTH. It also finds the
- * top-level "event_id" string. */
+ * top-level "event_id" string.
+ *
+ * The same scanner also builds jansson trees for the digest (jsonscan_build): jansson's own parser
+ * reads one character at a time through a stream layer and is the digest's largest cost, while
+ * the tree it builds is what the grouping code consumes. */
 #include "util/jsonscan.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 struct scan {
@@ -88,12 +94,28 @@ static int hex4(struct scan *s, unsigned *out)
 
 /* A string; s->p is at the opening quote. If copy is given, the raw content (escape-free strings
  * only) is copied there when it fits; *copied tells whether it was. */
+/* Nonzero when one of the 8 bytes in x is a quote, a backslash, a control character or not ASCII:
+ * the bytes the string loop must look at one by one (SWAR: per-byte tests on a 64-bit word). */
+static inline uint64_t special_bytes(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
+}
+
 static int string_ex(struct scan *s, char *copy, size_t cap, int *copied, int *had_escapes)
 {
     s->p++;
     const unsigned char *content = s->p;
     int escaped = 0;
     for (;;) {
+        while (s->end - s->p >= 8) {   /* plain ASCII runs, 8 bytes at a time */
+            uint64_t x;
+            memcpy(&x, s->p, 8);
+            if (special_bytes(x))
+                break;
+            s->p += 8;
+        }
         if (s->p >= s->end)
             return fail(s, "unterminated string");
         unsigned c = *s->p;
@@ -355,4 +377,284 @@ int jsoncheck_event(const char *data, size_t n, char *event_id, size_t cap, int 
                      err, 0, NULL, NULL};
     *event_id_state = 0;
     return scan_object(&s, event_id, cap, event_id_state);
+}
+
+/* --- building a jansson tree ------------------------------------------------------------------ */
+
+struct build {
+    struct scan       s;
+    jsonscan_skip_fn  skip;
+    void             *skip_ctx;
+    struct buf        tmp;      /* unescaped strings */
+};
+
+/* Appends code point cp as UTF-8 (cp is a valid scalar value: the scanner checked it). */
+static int put_utf8(struct buf *b, unsigned cp)
+{
+    char u[4];
+    int n;
+    if (cp < 0x80)
+        u[0] = (char)cp, n = 1;
+    else if (cp < 0x800)
+        u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
+    else if (cp < 0x10000)
+        u[0] = (char)(0xe0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3f)), u[2] = (char)(0x80 | (cp & 0x3f)),
+        n = 3;
+    else
+        u[0] = (char)(0xf0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3f)),
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), u[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
+    return buf_append(b, u, (size_t)n);
+}
+
+static unsigned hex4_value(const unsigned char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++)
+        v = v << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' : (p[i] | 0x20) - 'a' + 10);
+    return v;
+}
+
+/* Scans a string (s->p at the quote). *text and *len: its content, pointing into the input when it has
+ * no escapes, else decoded into b->tmp. The scanner has validated it before it is decoded. */
+static int build_string(struct build *b, const char **text, size_t *len, int *had_escapes)
+{
+    const unsigned char *content = b->s.p + 1;
+    int escaped = 0;
+    if (string_ex(&b->s, NULL, 0, NULL, &escaped) < 0)
+        return -1;
+    const unsigned char *end = b->s.p - 1;   /* closing quote */
+    if (had_escapes)
+        *had_escapes = escaped;
+    if (!escaped) {
+        *text = (const char *)content;
+        *len = (size_t)(end - content);
+        return 0;
+    }
+    buf_reset(&b->tmp);
+    int rc = 0;
+    for (const unsigned char *p = content; rc == 0 && p < end;) {
+        const unsigned char *run = p;
+        while (p < end && *p != '\\')
+            p++;
+        rc = buf_append(&b->tmp, run, (size_t)(p - run));
+        if (rc < 0 || p >= end)
+            break;
+        unsigned c = p[1];
+        p += 2;
+        if (c == 'u') {
+            unsigned cp = hex4_value(p);
+            p += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff) {   /* the scanner checked the low half follows */
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4_value(p + 2) - 0xdc00);
+                p += 6;
+            }
+            rc = put_utf8(&b->tmp, cp);
+        } else {
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            char out = to[strchr(from, (int)c) - from];
+            rc = buf_append(&b->tmp, &out, 1);
+        }
+    }
+    if (rc < 0)
+        return fail(&b->s, "out of memory");
+    *text = b->tmp.data ? b->tmp.data : "";
+    *len = b->tmp.len;
+    return 0;
+}
+
+static json_t *build_value(struct build *b);
+
+static json_t *build_number(struct build *b)
+{
+    const unsigned char *start = b->s.p;
+    if (number(&b->s) < 0)
+        return NULL;
+    size_t n = (size_t)(b->s.p - start);
+    char tmp[512];   /* number() refuses longer ones */
+    memcpy(tmp, start, n);
+    tmp[n] = '\0';
+    int is_real = strpbrk(tmp, ".eE") != NULL;
+    json_t *v = is_real ? json_real(strtod(tmp, NULL)) : json_integer(strtoll(tmp, NULL, 10));
+    if (!v)
+        fail(&b->s, "out of memory");
+    return v;
+}
+
+static json_t *build_object(struct build *b)
+{
+    json_t *obj = json_object();
+    if (!obj) {
+        fail(&b->s, "out of memory");
+        return NULL;
+    }
+    struct scan *s = &b->s;
+    s->p++;
+    skip_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return obj;
+    }
+    for (;;) {
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != '"')
+            goto bad_key;
+        const unsigned char *raw_key = s->p + 1;
+        const char *key;
+        size_t key_len;
+        int escapes;
+        if (build_string(b, &key, &key_len, &escapes) < 0)
+            goto fail;
+        size_t raw_len = (size_t)(s->p - 1 - raw_key);
+        /* the decoded key may live in b->tmp, which the value can reuse: keep a copy */
+        char small[64], *key_copy = key_len < sizeof small ? small : malloc(key_len + 1);
+        if (!key_copy) {
+            fail(s, "out of memory");
+            goto fail;
+        }
+        memcpy(key_copy, key, key_len);
+        key_copy[key_len] = '\0';
+        skip_ws(s);
+        json_t *v = NULL;
+        if (s->p >= s->end || *s->p != ':') {
+            fail(s, "expected ':'");
+        } else {
+            s->p++;
+            skip_ws(s);
+            if (b->skip && b->skip(b->skip_ctx, s->depth, (const char *)raw_key, raw_len, escapes)) {
+                /* not needed: validated as usual, kept as null */
+                if (value(s, 0, NULL, 0, NULL) == 0 && !(v = json_null()))
+                    fail(s, "out of memory");
+            } else {
+                v = build_value(b);
+            }
+        }
+        int set = v ? json_object_setn_new_nocheck(obj, key_copy, key_len, v) : -1;
+        if (key_copy != small)
+            free(key_copy);
+        if (set < 0) {
+            if (v)
+                fail(s, "out of memory");
+            goto fail;
+        }
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (s->p < s->end && *s->p == '}') {
+            s->p++;
+            return obj;
+        }
+        fail(s, "expected ',' or '}'");
+        goto fail;
+    }
+bad_key:
+    fail(s, "expected a string key");
+fail:
+    json_decref(obj);
+    return NULL;
+}
+
+static json_t *build_array(struct build *b)
+{
+    json_t *arr = json_array();
+    if (!arr) {
+        fail(&b->s, "out of memory");
+        return NULL;
+    }
+    struct scan *s = &b->s;
+    s->p++;
+    skip_ws(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return arr;
+    }
+    for (;;) {
+        json_t *v = build_value(b);
+        if (!v || json_array_append_new(arr, v) < 0) {
+            if (v)
+                fail(s, "out of memory");
+            json_decref(arr);
+            return NULL;
+        }
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+            return arr;
+        }
+        fail(s, "expected ',' or ']'");
+        json_decref(arr);
+        return NULL;
+    }
+}
+
+static json_t *build_value(struct build *b)
+{
+    struct scan *s = &b->s;
+    skip_ws(s);
+    if (s->p >= s->end) {
+        fail(s, "unexpected end of input");
+        return NULL;
+    }
+    json_t *v = NULL;
+    switch (*s->p) {
+    case '{':
+    case '[':
+        if (++s->depth > JSONCHECK_MAX_DEPTH) {
+            fail(s, "maximum nesting depth exceeded");
+            return NULL;
+        }
+        v = *s->p == '{' ? build_object(b) : build_array(b);
+        s->depth--;
+        return v;
+    case '"': {
+        const char *text;
+        size_t len;
+        if (build_string(b, &text, &len, NULL) < 0)
+            return NULL;
+        v = json_stringn_nocheck(text, len);
+        break;
+    }
+    case 't':
+        v = literal(s, "true") < 0 ? NULL : json_true();
+        return v;
+    case 'f':
+        v = literal(s, "false") < 0 ? NULL : json_false();
+        return v;
+    case 'n':
+        v = literal(s, "null") < 0 ? NULL : json_null();
+        return v;
+    default:
+        return build_number(b);
+    }
+    if (!v)
+        fail(s, "out of memory");
+    return v;
+}
+
+json_t *jsonscan_build(const char *data, size_t n, jsonscan_skip_fn skip, void *ctx, char *err)
+{
+    struct build b = {.s = {(const unsigned char *)data, (const unsigned char *)data + n,
+                            (const unsigned char *)data, err, 0, NULL, NULL},
+                      .skip = skip, .skip_ctx = ctx, .tmp = BUF_INIT};
+    json_t *root = NULL;
+    skip_ws(&b.s);
+    if (b.s.p >= b.s.end)
+        fail(&b.s, "empty body");
+    else if (*b.s.p != '{')
+        fail(&b.s, "not a JSON object");
+    else if ((root = build_value(&b)) != NULL) {
+        skip_ws(&b.s);
+        if (b.s.p != b.s.end) {
+            fail(&b.s, "trailing data after the object");
+            json_decref(root);
+            root = NULL;
+        }
+    }
+    buf_free(&b.tmp);
+    return root;
 }

@@ -28,12 +28,19 @@ static int scanner_accepts(const char *p, size_t n)
     return jsoncheck_event(p, n, id, sizeof id, &state, err) == 0;
 }
 
+/* The scanner accepts what jansson accepts, and the tree builder builds an equal tree. */
 static void agree(const char *p, size_t n)
 {
     int want = jansson_accepts(p, n), got = scanner_accepts(p, n);
-    if (want != got) {
-        fprintf(stderr, "disagree (jansson %d, scanner %d) on %zu bytes: %.*s\n", want, got, n, (int)(n > 200 ? 200 : n),
-                p);
+    char err[ERRMSG_SIZE];
+    json_t *built = jsonscan_build(p, n, NULL, NULL, err);
+    json_t *ref = want ? json_loadb(p, n, 0, NULL) : NULL;
+    int same = want ? built && json_equal(built, ref) : built == NULL;
+    json_decref(built);
+    json_decref(ref);
+    if (want != got || !same) {
+        fprintf(stderr, "disagree (jansson %d, scanner %d, builder %s) on %zu bytes: %.*s\n", want, got,
+                same ? "same" : "different", n, (int)(n > 200 ? 200 : n), p);
         fail();
     }
 }
@@ -56,6 +63,66 @@ static void test_edge_cases(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         agree(cases[i], strlen(cases[i]));
+}
+
+/* The string scanner skips plain ASCII 8 bytes at a time: a byte it must stop at (quote,
+ * backslash, control, invalid or valid UTF-8) is put at every offset of long strings, so each
+ * position inside and across the 8-byte words is covered. */
+static void test_string_word_boundaries(void **state)
+{
+    (void)state;
+    static const char *const specials[] = {"\"", "\\n", "\\", "\x01", "\x1f", "\x7f", "\xff", "\xc3\xa9",
+                                           "\xe2\x82", "\xed\xa0\x80", " ", "~"};
+    char buf[128];
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+        for (int at = 0; at < 40; at++)
+            for (int len = at; len < at + 12; len++) {
+                int n = snprintf(buf, sizeof buf, "{\"m\":\"%.*s%s%.*s\"}", at,
+                                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", specials[k], len - at,
+                                 "0123456789012345678901234567890123456789");
+                agree(buf, (size_t)n);
+            }
+}
+
+/* Escapes decode to the same strings as jansson's (keys and values), including surrogate pairs. */
+static void test_build_escapes(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "{\"a\\\"b\":\"x\\ty\\nz\\\\\\/\"}",
+        "{\"k\":\"\\u00e9\\u20ac\\ud83d\\ude00 end\"}",
+        "{\"\\u006b\\u0065\\u0079-long-enough-to-need-a-heap-copy-of-the-key-because-it-is-long\":[1,2.5,-0,1e3]}",
+        "{\"dup\":1,\"dup\":\"second wins\"}",
+        "{\"n\":[true,false,null,{},[],\"\",-9223372036854775808,9223372036854775807,1.5e-300]}",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        agree(cases[i], strlen(cases[i]));
+}
+
+static int skip_b(void *ctx, int depth, const char *key, size_t key_len, int has_escapes)
+{
+    (void)has_escapes;
+    (*(int *)ctx)++;
+    return depth == 2 && key_len == 1 && key[0] == 'b';
+}
+
+/* Skipped members become null but are still validated. */
+static void test_build_skip(void **state)
+{
+    (void)state;
+    const char *ok = "{\"x\":{\"a\":1,\"b\":{\"deep\":[1,2,3]}},\"b\":2}";
+    int asked = 0;
+    char err[ERRMSG_SIZE];
+    json_t *v = jsonscan_build(ok, strlen(ok), skip_b, &asked, err);
+    assert_non_null(v);
+    assert_int_equal(asked, 4);   /* x, x.a, x.b (skipped: its members are not asked), b */
+    assert_true(json_is_null(json_object_get(json_object_get(v, "x"), "b")));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "x"), "a")), 1);
+    assert_int_equal(json_integer_value(json_object_get(v, "b")), 2);
+    json_decref(v);
+    const char *bad = "{\"x\":{\"b\":{\"deep\":\"\xff\"}}}";
+    assert_null(jsonscan_build(bad, strlen(bad), skip_b, &asked, err));
+    assert_non_null(strstr(err, "UTF-8"));
 }
 
 static void test_depth_limit(void **state)
@@ -139,6 +206,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_string_word_boundaries),
+        cmocka_unit_test(test_build_escapes),
+        cmocka_unit_test(test_build_skip),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_event_id),
         cmocka_unit_test(test_random_mutations),
