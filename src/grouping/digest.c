@@ -18,6 +18,7 @@
 
 #define MAX_EVENT_JSON (64u << 20)
 #define DEFAULT_BATCH 256
+#define INBOX_DELETE_EVERY 2048   /* digested inbox rows kept before one bulk delete */
 
 #define BACKLOG_DEFAULT 20000   /* inbox events past which new fingerprints skip the encoder */
 
@@ -38,6 +39,8 @@ struct digest_ctx {
     float                *vec;
     int                   vec_dim;
     int                   embedding_only;
+    int64_t               inbox_done;      /* last inbox id digested (in faultline.db) */
+    int64_t               inbox_deleted;   /* inbox rows up to this id are deleted */
 };
 
 struct digest_ctx *digest_ctx_new(void)
@@ -431,13 +434,17 @@ int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pi
         errmsg_set(err, "out of memory");
         return -1;
     }
-    int n = store_inbox_fetch(s, rows, max, err);
+    int n = store_inbox_fetch(s, ctx->inbox_done, rows, max, err);
     if (n <= 0) {
         free(rows);
+        /* Idle: drop the digested rows now rather than in the middle of a burst. */
+        if (n == 0 && ctx->inbox_done > ctx->inbox_deleted &&
+            store_inbox_delete_upto(s, ctx->inbox_done, err) == 0)
+            ctx->inbox_deleted = ctx->inbox_done;
         return n;
     }
     int rc = store_begin(s, err);
-    int64_t digested = 0;
+    int64_t digested = 0, duplicates = 0;
     struct buf json = BUF_INIT;
     for (int i = 0; rc == 0 && i < n; i++) {
         struct store_inbox_row *r = &rows[i];
@@ -458,6 +465,8 @@ int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pi
         json_decref(event);
         if (rc == 0 && out.reason != DIGEST_DUPLICATE)
             digested++;
+        else if (rc == 0)
+            duplicates++;
     }
     buf_free(&json);
     if (rc == 0)
@@ -465,11 +474,19 @@ int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pi
     if (rc < 0) {
         store_rollback(s);
     } else {
-        /* The events are committed in faultline.db; now drop them from the inbox. A crash between
-         * the two commits only makes the next batch see duplicates, which digest_event skips. */
-        rc = store_inbox_delete_upto(s, rows[n - 1].id, err);
+        /* The events are committed in faultline.db; the inbox rows go in bulk, since each delete
+         * waits for the inbox's write lock, which ingestion holds most of the time under load. A
+         * crash before the delete only makes the next start see duplicates, which digest_event
+         * skips. */
+        ctx->inbox_done = rows[n - 1].id;
+        if (ctx->inbox_done - ctx->inbox_deleted >= INBOX_DELETE_EVERY) {
+            rc = store_inbox_delete_upto(s, ctx->inbox_done, err);
+            if (rc == 0)
+                ctx->inbox_deleted = ctx->inbox_done;
+        }
         if (stats) {
             atomic_fetch_add(&stats->digested, digested);
+            atomic_fetch_add(&stats->duplicates, duplicates);
             atomic_fetch_sub(&stats->pending, n);
         }
     }

@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct http_server {
     struct http_config  cfg;
     struct MHD_Daemon  *daemon;
     _Atomic int         suspended;   /* requests waiting for their inbox commit */
+    _Atomic int         stopping;    /* no more suspending: requests wait for their commit in place */
 };
 
 struct request_ctx {
@@ -165,6 +167,33 @@ static enum MHD_Result send_ingest_response(struct MHD_Connection *conn, struct 
     return r;
 }
 
+struct commit_wait {
+    pthread_mutex_t lock;
+    pthread_cond_t  cond;
+    int             done;
+};
+
+static void on_committed_wake(void *arg)
+{
+    struct commit_wait *w = arg;
+    pthread_mutex_lock(&w->lock);
+    w->done = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* While the server stops, MHD must not be left with suspended connections: the request's thread
+ * waits for the commit itself. */
+static void commit_in_place(struct ingest_job *job)
+{
+    struct commit_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    ingest_job_submit(job, on_committed_wake, &w);
+    pthread_mutex_lock(&w.lock);
+    while (!w.done)
+        pthread_cond_wait(&w.cond, &w.lock);
+    pthread_mutex_unlock(&w.lock);
+}
+
 /* The committer calls this once the request's event is durable (or failed). After the resume the
  * connection may finish and free rc at any moment, so read what is needed first. */
 static void on_committed(void *arg)
@@ -202,12 +231,20 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
         struct ingest_response resp = {.body = BUF_INIT};
         struct ingest_job *job = ingest_start(srv->cfg.ingest, &req, &resp);
         if (job) {
+            /* Counted before the stopping flag is read (both seq_cst), so http_stop either waits
+             * for this request or this request sees the flag. */
+            atomic_fetch_add(&srv->suspended, 1);
+            if (atomic_load(&srv->stopping)) {
+                atomic_fetch_sub(&srv->suspended, 1);
+                commit_in_place(job);
+                ingest_job_finish(job, &resp);
+                return send_ingest_response(conn, &resp);
+            }
             /* Suspend before submitting, so the resume can never come first. */
             buf_free(&resp.body);
             rc->job = job;
             rc->conn = conn;
             rc->srv = srv;
-            atomic_fetch_add(&srv->suspended, 1);
             MHD_suspend_connection(conn);
             ingest_job_submit(job, on_committed, rc);
             return MHD_YES;
@@ -390,8 +427,9 @@ void http_stop(struct http_server *srv)
 {
     if (!srv)
         return;
-    /* MHD refuses to stop with suspended connections: stop accepting, then let the commits in
-     * flight answer their requests (the inbox is still running) for up to 10 s. */
+    /* MHD refuses to stop with suspended connections: stop accepting and suspending, then let the
+     * commits in flight answer their requests (the inbox is still running) for up to 10 s. */
+    atomic_store(&srv->stopping, 1);
     MHD_quiesce_daemon(srv->daemon);
     for (int i = 0; i < 10000 && atomic_load(&srv->suspended) > 0; i++)
         nanosleep(&(struct timespec){0, 1000000}, NULL);

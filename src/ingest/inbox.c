@@ -26,28 +26,23 @@ static void commit_batch(struct inbox *ib, struct inbox_job *batch)
 {
     char err[ERRMSG_SIZE] = "";
     int rc = store_inbox_begin(ib->store, err);
-    int64_t inserted = 0, dups = 0;
+    int64_t inserted = 0;
     for (struct inbox_job *r = batch; rc == 0 && r; r = r->next) {
         for (int i = 0; rc == 0 && i < r->n; i++) {
             const struct inbox_entry *e = &r->entries[i];
             if (e->item_type) {
                 rc = store_item_count_add(ib->store, e->project_id, e->item_type, e->count, err);
             } else {
-                int ins = store_inbox_insert(ib->store, e->project_id, e->event_id, e->received,
-                                             e->payload, e->payload_len, err);
-                if (ins < 0)
-                    rc = -1;
-                else if (ins)
-                    inserted++;
-                else
-                    dups++;
+                rc = store_inbox_insert(ib->store, e->project_id, e->event_id, e->received, e->payload,
+                                        e->payload_len, err);
+                inserted++;
             }
         }
     }
     if (rc == 0)
         rc = store_inbox_commit(ib->store, err);
-    /* Each event arrived holding an inbox slot (stats->pending): inserted ones keep it until the
-     * digest consumes them; duplicates and failed commits give it back. */
+    /* Each event arrived holding an inbox slot (stats->pending): committed ones keep it until the
+     * digest consumes them; failed commits give it back. */
     if (rc < 0) {
         store_inbox_rollback(ib->store);
         for (struct inbox_job *r = batch; r; r = r->next)
@@ -56,8 +51,6 @@ static void commit_batch(struct inbox *ib, struct inbox_job *batch)
                     atomic_fetch_sub(&ib->stats->pending, 1);
     } else {
         atomic_fetch_add(&ib->stats->accepted, inserted);
-        atomic_fetch_sub(&ib->stats->pending, dups);
-        atomic_fetch_add(&ib->stats->duplicates, dups);
     }
     /* done() may free the job (the caller owns it), so read next first. */
     for (struct inbox_job *r = batch, *next; r; r = next) {

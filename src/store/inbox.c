@@ -8,8 +8,7 @@ int store_inbox_insert(struct store *s, int64_t project_id, const char *event_id
                        const void *payload, size_t len, char *err)
 {
     sqlite3_stmt *st = store_stmt(s, STMT_INBOX_INSERT,
-                                  "INSERT OR IGNORE INTO inbox (project_id, event_id, received, payload) "
-                                  "VALUES (?, ?, ?, ?)",
+                                  "INSERT INTO inbox (project_id, event_id, received, payload) VALUES (?, ?, ?, ?)",
                                   err);
     if (!st)
         return -1;
@@ -17,9 +16,7 @@ int store_inbox_insert(struct store *s, int64_t project_id, const char *event_id
     sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 3, received);
     sqlite3_bind_blob64(st, 4, payload, len, SQLITE_STATIC);
-    if (store_step_done(st, err, "inbox insert") < 0)
-        return -1;
-    return sqlite3_changes(s->inbox) > 0 ? 1 : 0;
+    return store_step_done(st, err, "inbox insert");
 }
 
 int store_item_count_add(struct store *s, int64_t project_id, const char *type, int64_t n, char *err)
@@ -36,14 +33,15 @@ int store_item_count_add(struct store *s, int64_t project_id, const char *type, 
     return store_step_done(st, err, "count items");
 }
 
-int store_inbox_fetch(struct store *s, struct store_inbox_row *rows, int max, char *err)
+int store_inbox_fetch(struct store *s, int64_t after_id, struct store_inbox_row *rows, int max, char *err)
 {
     sqlite3_stmt *st = store_stmt(
         s, STMT_INBOX_FETCH,
-        "SELECT id, project_id, event_id, received, payload FROM inbox ORDER BY id LIMIT ?", err);
+        "SELECT id, project_id, event_id, received, payload FROM inbox WHERE id > ? ORDER BY id LIMIT ?", err);
     if (!st)
         return -1;
-    sqlite3_bind_int(st, 1, max);
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int(st, 2, max);
     int n = 0, rc;
     while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_inbox_row *r = &rows[n];

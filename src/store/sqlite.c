@@ -48,10 +48,16 @@ static const char *const SCHEMA_MAIN =
     "  matched_issue INTEGER, distance REAL, model TEXT, created REAL NOT NULL,"
     "  PRIMARY KEY (project_id, hash)) WITHOUT ROWID;";
 
+/* The inbox is a queue: rows are appended in id order and deleted by the digest. A resent event id
+ * may be queued twice; the digest skips events it already stored (per project and event id), so
+ * there is no unique index here: one would put a random B-tree page in every commit. Ids are
+ * never reused (AUTOINCREMENT): the digest reads on from the last id it digested. */
+#define INBOX_TABLE(name)                                                                              \
+    "CREATE TABLE IF NOT EXISTS " name " ("                                                            \
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL, event_id TEXT NOT NULL,"    \
+    "  received REAL NOT NULL, payload BLOB NOT NULL);"
 static const char *const SCHEMA_INBOX =
-    "CREATE TABLE IF NOT EXISTS inbox ("
-    "  id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL, event_id TEXT NOT NULL,"
-    "  received REAL NOT NULL, payload BLOB NOT NULL, UNIQUE (project_id, event_id));"
+    INBOX_TABLE("inbox")
     "CREATE TABLE IF NOT EXISTS item_counts ("
     "  project_id INTEGER NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,"
     "  PRIMARY KEY (project_id, type));";
@@ -126,6 +132,32 @@ static int open_db(const char *path, sqlite3 **db, char *err)
     return store_exec_on(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err);
 }
 
+/* An inbox.db from before the queue had no unique index keeps its rows in the new table. */
+static int migrate_inbox(sqlite3 *db, char *err)
+{
+    if (store_exec_on(db, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    sqlite3_stmt *st = NULL;
+    int old = 0;
+    if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'inbox'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *sql = sqlite3_column_text(st, 0);
+        old = sql && strstr((const char *)sql, "UNIQUE") != NULL;
+    }
+    sqlite3_finalize(st);
+    int rc = !old ? 0
+                  : store_exec_on(db,
+                                  INBOX_TABLE("inbox_v2")
+                                  "INSERT INTO inbox_v2 SELECT id, project_id, event_id, received, payload FROM inbox;"
+                                  "DROP TABLE inbox; ALTER TABLE inbox_v2 RENAME TO inbox;",
+                                  err);
+    if (rc == 0)
+        return store_exec_on(db, "COMMIT", err);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 int store_open(const char *data_dir, struct store **out, char *err)
 {
     *out = NULL;
@@ -148,7 +180,8 @@ int store_open(const char *data_dir, struct store **out, char *err)
         snprintf(inbox_path, sizeof inbox_path, "%s/inbox.db", data_dir);
     }
     if (open_db(path, &s->db, err) < 0 || open_db(inbox_path, &s->inbox, err) < 0 ||
-        store_exec_on(s->db, SCHEMA_MAIN, err) < 0 || store_exec_on(s->inbox, SCHEMA_INBOX, err) < 0) {
+        store_exec_on(s->db, SCHEMA_MAIN, err) < 0 || migrate_inbox(s->inbox, err) < 0 ||
+        store_exec_on(s->inbox, SCHEMA_INBOX, err) < 0) {
         store_close(s);
         return -1;
     }

@@ -67,7 +67,7 @@ struct store_inbox_row {
     void   *payload;        /* zstd-compressed event JSON (owned by the row) */
     size_t  payload_len;
 };
-/* Inserts one row; duplicates of (project_id, event_id) are ignored. Returns 1 inserted, 0 dup. */
+/* Appends one row (a resent event id too: the digest skips what it already stored). 0 or -1. */
 int  store_inbox_insert(struct store *s, int64_t project_id, const char *event_id, double received,
                         const void *payload, size_t len, char *err);
 /* Counts non-event envelope items (transaction, session, client_report, ...). */
@@ -75,8 +75,8 @@ int  store_item_count_add(struct store *s, int64_t project_id, const char *type,
 int  store_inbox_begin(struct store *s, char *err);
 int  store_inbox_commit(struct store *s, char *err);
 void store_inbox_rollback(struct store *s);
-/* Oldest rows first; returns the count fetched (<= max) or negative. */
-int  store_inbox_fetch(struct store *s, struct store_inbox_row *rows, int max, char *err);
+/* Rows with an id over after_id, oldest first; returns the count fetched (<= max) or negative. */
+int  store_inbox_fetch(struct store *s, int64_t after_id, struct store_inbox_row *rows, int max, char *err);
 void store_inbox_rows_free(struct store_inbox_row *rows, int n);
 int  store_inbox_delete_upto(struct store *s, int64_t last_id, char *err);
 int64_t store_inbox_count(struct store *s);
