@@ -17,7 +17,7 @@
 #include "util/jsonscan.h"
 
 #define MAX_EVENT_JSON (64u << 20)
-#define DEFAULT_BATCH 256
+#define DEFAULT_BATCH 1024
 #define INBOX_DELETE_EVERY 2048   /* digested inbox rows kept before one bulk delete */
 
 #define BACKLOG_DEFAULT 20000   /* inbox events past which new fingerprints skip the encoder */
@@ -424,7 +424,7 @@ static int ungrouped_member(void *ctx, int depth, const char *key, size_t key_le
 json_t *digest_parse_event(const char *data, size_t n)
 {
     char err[ERRMSG_SIZE];
-    return jsonscan_build(data, n, ungrouped_member, NULL, err);
+    return jsonscan_build(data, n, 0, ungrouped_member, NULL, err);
 }
 
 int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pipeline_stats *stats, char *err)

@@ -8,20 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Parses the JSON line [p, p+n) into an object. */
+#include "util/jsonscan.h"
+
+/* Parses the JSON line [p, p+n) into an object (duplicate keys refused). */
 static json_t *parse_header(const char *p, size_t n, const char *what, char *err)
 {
-    json_error_t jerr;
-    json_t *h = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (!h) {
-        errmsg_set(err, "invalid %s header: %s", what, jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(h)) {
-        json_decref(h);
-        errmsg_set(err, "invalid %s header: not a JSON object", what);
-        return NULL;
-    }
+    char why[ERRMSG_SIZE];
+    json_t *h = jsonscan_build(p, n, JSONSCAN_REJECT_DUPLICATES | JSONSCAN_PLAIN_ERRORS, NULL, NULL, why);
+    if (!h)
+        errmsg_set(err, "invalid %s header: %s", what, why);
     return h;
 }
 

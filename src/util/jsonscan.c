@@ -24,13 +24,13 @@ struct scan {
     const unsigned char *p, *end, *start;
     char                *err;
     int                  depth;
-    jsonscan_member_fn   member;   /* top-level member callback, or NULL */
-    void                *member_ctx;
+    const char          *subject;  /* for error messages: "event JSON" unless set */
 };
 
 static int fail(struct scan *s, const char *what)
 {
-    errmsg_set(s->err, "invalid event JSON: %s at byte %zu", what, (size_t)(s->p - s->start));
+    errmsg_set(s->err, "invalid %s: %s at byte %zu", s->subject ? s->subject : "event JSON", what,
+               (size_t)(s->p - s->start));
     return -1;
 }
 
@@ -257,17 +257,14 @@ static int object(struct scan *s, int top, char *event_id, size_t cap, int *foun
             return fail(s, "expected a string key");
         char key[16];
         int copied = 0, escapes = 0;
-        const unsigned char *key_start = s->p + 1;
         if (string_ex(s, key, sizeof key, &copied, &escapes) < 0)
             return -1;
-        size_t key_len = (size_t)(s->p - 1 - key_start);
         skip_ws(s);
         if (s->p >= s->end || *s->p != ':')
             return fail(s, "expected ':'");
         s->p++;
         skip_ws(s);
         int is_id = top && copied && strcmp(key, "event_id") == 0;
-        const unsigned char *value_start = s->p;
         if (is_id && s->p < s->end && *s->p == '"') {
             int got = 0;
             if (string(s, event_id, cap, &got) < 0)
@@ -279,10 +276,6 @@ static int object(struct scan *s, int top, char *event_id, size_t cap, int *foun
             if (value(s, 0, NULL, 0, NULL) < 0)
                 return -1;
         }
-        if (s->member &&
-            s->member(s->member_ctx, s->depth, (const char *)key_start, key_len, escapes,
-                      (const char *)value_start, (size_t)(s->p - value_start)) != 0)
-            return fail(s, "member rejected");
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -362,19 +355,10 @@ static int scan_object(struct scan *s, char *event_id, size_t cap, int *event_id
     return 0;
 }
 
-int jsonscan_members(const char *data, size_t n, jsonscan_member_fn fn, void *ctx, char *err)
-{
-    struct scan s = {(const unsigned char *)data, (const unsigned char *)data + n, (const unsigned char *)data,
-                     err, 0, fn, ctx};
-    char id[40];
-    int state;
-    return scan_object(&s, id, sizeof id, &state);
-}
-
 int jsoncheck_event(const char *data, size_t n, char *event_id, size_t cap, int *event_id_state, char *err)
 {
     struct scan s = {(const unsigned char *)data, (const unsigned char *)data + n, (const unsigned char *)data,
-                     err, 0, NULL, NULL};
+                     err, 0, NULL};
     *event_id_state = 0;
     return scan_object(&s, event_id, cap, event_id_state);
 }
@@ -385,6 +369,7 @@ struct build {
     struct scan       s;
     jsonscan_skip_fn  skip;
     void             *skip_ctx;
+    int               flags;
     struct buf        tmp;      /* unescaped strings */
 };
 
@@ -528,6 +513,11 @@ static json_t *build_object(struct build *b)
                 v = build_value(b);
             }
         }
+        if (v && (b->flags & JSONSCAN_REJECT_DUPLICATES) && json_object_getn(obj, key_copy, key_len)) {
+            json_decref(v);
+            v = NULL;
+            fail(s, "duplicate object key");
+        }
         int set = v ? json_object_setn_new_nocheck(obj, key_copy, key_len, v) : -1;
         if (key_copy != small)
             free(key_copy);
@@ -636,11 +626,11 @@ static json_t *build_value(struct build *b)
     return v;
 }
 
-json_t *jsonscan_build(const char *data, size_t n, jsonscan_skip_fn skip, void *ctx, char *err)
+json_t *jsonscan_build(const char *data, size_t n, int flags, jsonscan_skip_fn skip, void *ctx, char *err)
 {
     struct build b = {.s = {(const unsigned char *)data, (const unsigned char *)data + n,
-                            (const unsigned char *)data, err, 0, NULL, NULL},
-                      .skip = skip, .skip_ctx = ctx, .tmp = BUF_INIT};
+                            (const unsigned char *)data, err, 0, (flags & JSONSCAN_PLAIN_ERRORS) ? "JSON" : NULL},
+                      .skip = skip, .skip_ctx = ctx, .flags = flags, .tmp = BUF_INIT};
     json_t *root = NULL;
     skip_ws(&b.s);
     if (b.s.p >= b.s.end)

@@ -33,7 +33,7 @@ static void agree(const char *p, size_t n)
 {
     int want = jansson_accepts(p, n), got = scanner_accepts(p, n);
     char err[ERRMSG_SIZE];
-    json_t *built = jsonscan_build(p, n, NULL, NULL, err);
+    json_t *built = jsonscan_build(p, n, 0, NULL, NULL, err);
     json_t *ref = want ? json_loadb(p, n, 0, NULL) : NULL;
     int same = want ? built && json_equal(built, ref) : built == NULL;
     json_decref(built);
@@ -99,6 +99,24 @@ static void test_build_escapes(void **state)
         agree(cases[i], strlen(cases[i]));
 }
 
+/* With JSONSCAN_REJECT_DUPLICATES the builder refuses what jansson's JSON_REJECT_DUPLICATES does. */
+static void test_build_duplicates(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {"{\"a\":1,\"a\":2}", "{\"a\":1,\"\\u0061\":2}", "{\"a\":{\"b\":1,\"b\":1}}",
+                                        "{\"a\":1,\"A\":2}", "{\"a\":[{\"b\":1},{\"b\":1}]}"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[ERRMSG_SIZE];
+        json_t *ref = json_loads(cases[i], JSON_REJECT_DUPLICATES, NULL);
+        json_t *got = jsonscan_build(cases[i], strlen(cases[i]), JSONSCAN_REJECT_DUPLICATES, NULL, NULL, err);
+        assert_int_equal(ref != NULL, got != NULL);
+        if (!got)
+            assert_non_null(strstr(err, "duplicate"));
+        json_decref(ref);
+        json_decref(got);
+    }
+}
+
 static int skip_b(void *ctx, int depth, const char *key, size_t key_len, int has_escapes)
 {
     (void)has_escapes;
@@ -113,7 +131,7 @@ static void test_build_skip(void **state)
     const char *ok = "{\"x\":{\"a\":1,\"b\":{\"deep\":[1,2,3]}},\"b\":2}";
     int asked = 0;
     char err[ERRMSG_SIZE];
-    json_t *v = jsonscan_build(ok, strlen(ok), skip_b, &asked, err);
+    json_t *v = jsonscan_build(ok, strlen(ok), 0, skip_b, &asked, err);
     assert_non_null(v);
     assert_int_equal(asked, 4);   /* x, x.a, x.b (skipped: its members are not asked), b */
     assert_true(json_is_null(json_object_get(json_object_get(v, "x"), "b")));
@@ -121,7 +139,7 @@ static void test_build_skip(void **state)
     assert_int_equal(json_integer_value(json_object_get(v, "b")), 2);
     json_decref(v);
     const char *bad = "{\"x\":{\"b\":{\"deep\":\"\xff\"}}}";
-    assert_null(jsonscan_build(bad, strlen(bad), skip_b, &asked, err));
+    assert_null(jsonscan_build(bad, strlen(bad), 0, skip_b, &asked, err));
     assert_non_null(strstr(err, "UTF-8"));
 }
 
@@ -209,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_string_word_boundaries),
         cmocka_unit_test(test_build_escapes),
         cmocka_unit_test(test_build_skip),
+        cmocka_unit_test(test_build_duplicates),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_event_id),
         cmocka_unit_test(test_random_mutations),
