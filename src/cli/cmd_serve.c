@@ -26,6 +26,7 @@ struct server_opts {
     const char *max_request;
     const char *max_decompressed;
     const char *inbox_max;
+    const char *http_threads;
 };
 
 /* Consumes one server option at argv[*i]; returns 1 if taken, 0 if not ours, -1 on error. */
@@ -39,6 +40,7 @@ static int take_server_opt(int argc, char **argv, int *i, struct server_opts *o)
         {"--max-request-size", offsetof(struct server_opts, max_request)},
         {"--max-decompressed-size", offsetof(struct server_opts, max_decompressed)},
         {"--inbox-max", offsetof(struct server_opts, inbox_max)},
+        {"--http-threads", offsetof(struct server_opts, http_threads)},
     };
     for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
         const char *v;
@@ -60,6 +62,7 @@ static void resolve_opts(struct server_opts *o, char *public_url, size_t cap)
     o->max_request = cli_setting(o->max_request, "FAULTLINE_MAX_REQUEST_SIZE", NULL);
     o->max_decompressed = cli_setting(o->max_decompressed, "FAULTLINE_MAX_DECOMPRESSED_SIZE", NULL);
     o->inbox_max = cli_setting(o->inbox_max, "FAULTLINE_INBOX_MAX", NULL);
+    o->http_threads = cli_setting(o->http_threads, "FAULTLINE_HTTP_THREADS", NULL);
     const char *url = cli_setting(o->public_url, "FAULTLINE_PUBLIC_URL", NULL);
     if (url) {
         snprintf(public_url, cap, "%s", url);
@@ -123,6 +126,7 @@ static const char SERVE_HELP[] =
     "  --max-request-size N         FAULTLINE_MAX_REQUEST_SIZE (as sent), default 20M\n"
     "  --max-decompressed-size N    FAULTLINE_MAX_DECOMPRESSED_SIZE, default 100M\n"
     "  --inbox-max N                FAULTLINE_INBOX_MAX, events waiting before 429, default 100000\n"
+    "  --http-threads N             FAULTLINE_HTTP_THREADS, HTTP polling threads, default one per core (min 2)\n"
     "\n"
     "Precedence: flag, then environment variable, then default.\n";
 
@@ -164,6 +168,17 @@ int cmd_serve(int argc, char **argv)
         return 2;
     if (o.inbox_max)
         limits.inbox_max = v;
+    int http_threads = 0;
+    if (o.http_threads) {
+        char *end;
+        long t = strtol(o.http_threads, &end, 10);
+        if (*end || end == o.http_threads || t < 1 || t > 256) {
+            fprintf(stderr, "faultline serve: --http-threads wants a number from 1 to 256, not '%s'\n",
+                    o.http_threads);
+            return 2;
+        }
+        http_threads = (int)t;
+    }
 
     char host[256];
     int port;
@@ -227,7 +242,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "faultline serve: %s\n", err);
         goto out;
     }
-    struct http_config hcfg = {.host = host, .port = port, .max_request = limits.max_request,
+    struct http_config hcfg = {.host = host, .port = port, .max_request = limits.max_request, .threads = http_threads,
                                .ingest = ingest, .api = api};
     if (http_start(&hcfg, &http, err) < 0) {
         fprintf(stderr, "faultline serve: %s\n", err);

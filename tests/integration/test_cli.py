@@ -1,5 +1,6 @@
 """The command-line contract of docs/api.md: serve, project create/list, token create, --help."""
 
+import concurrent.futures
 import re
 import subprocess
 
@@ -21,8 +22,25 @@ def test_serve_help_documents_settings():
     out = subprocess.run([harness.BIN, "serve", "--help"], capture_output=True, text=True,
                          timeout=30).stdout
     for word in ("--listen", "--data", "FAULTLINE_LISTEN", "FAULTLINE_DATA", "--max-event-size",
-                 "--max-request-size", "--max-decompressed-size", "--inbox-max"):
+                 "--max-request-size", "--max-decompressed-size", "--inbox-max", "--http-threads",
+                 "FAULTLINE_HTTP_THREADS"):
         assert word in out, f"serve --help does not mention {word}"
+
+
+def test_http_threads_setting(make_server):
+    """One polling thread serves many connections (requests wait for commits suspended, not in
+    the thread); a bad count is refused at start."""
+    p = subprocess.run([harness.BIN, "serve", "--http-threads", "0"], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 2 and "--http-threads" in p.stderr, p.stderr
+    srv = make_server(args=("--http-threads", "1"))
+    proj = srv.projects["p"]
+    events = [harness.make_event("OneThread", f"event {i}") for i in range(24)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda ev: proj.send_event(ev)[0].status_code, events))
+    assert codes == [200] * len(events)
+    for ev in events:
+        assert proj.wait_event(ev["event_id"])["eventID"] == ev["event_id"]
 
 
 def test_project_create_prints_dsn_last(make_server):
