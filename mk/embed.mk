@@ -21,10 +21,11 @@ $(EMBED_WORK)/jina-v2-base-code-random.gguf: train/make_random_gguf.py
 	    --layers 12 --width 768 --heads 12 --ffn 3072 --context 8192 --f16 --out $@
 
 EMBED_BENCH_THREADS ?= 1
-EMBED_BENCH_SECONDS ?= 2
+EMBED_BENCH_SECONDS ?= 1
+EMBED_BENCH_ROUNDS ?= 3
 .PHONY: bench-embed
 bench-embed: $(EMBED_BENCH) $(EMBED_WORK)/minilm-l6-random.gguf $(EMBED_WORK)/jina-v2-base-code-random.gguf
-	/usr/bin/python3 bench/embed/run_bench.py $(EMBED_BENCH) $(EMBED_BENCH_THREADS) $(EMBED_BENCH_SECONDS) \
+	EMBED_BENCH_ROUNDS=$(EMBED_BENCH_ROUNDS) /usr/bin/python3 bench/embed/run_bench.py $(EMBED_BENCH) $(EMBED_BENCH_THREADS) $(EMBED_BENCH_SECONDS) \
 	    models/use-lite.gguf $(EMBED_WORK)/minilm-l6-random.gguf $(EMBED_WORK)/jina-v2-base-code-random.gguf
 
 # Python-side checks (need /usr/bin/python3 with torch): the PyTorch USE-Lite reference against the

@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--min-seconds", type=float, default=1.0)
     ap.add_argument("--autocast-bf16", action="store_true")
+    ap.add_argument("--vectors", help="write each token count's vector as a JSON line")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
@@ -54,7 +55,7 @@ def main():
         make = lambda T: m.ids(TEXT, T)  # noqa: E731
     m.eval()
     load_ms = (time.perf_counter() - t0) * 1e3
-    res = []
+    res, vectors = [], []
     amp = torch.autocast("cpu", dtype=torch.bfloat16) if a.autocast_bf16 else contextlib.nullcontext()
     with torch.no_grad(), amp:
         for T in [int(x) for x in a.tokens.split(",")]:
@@ -62,7 +63,9 @@ def main():
                 continue
             ids = make(T)
             assert len(ids) == T, (len(ids), T)
-            m.forward_ids(ids)
+            v = m.forward_ids(ids)
+            if a.vectors:
+                vectors.append({"tokens": T, "vector": [float(x) for x in v.float().flatten()]})
             lat, cpu, start = [], [], time.perf_counter()
             while time.perf_counter() - start < a.min_seconds or len(lat) < 3:
                 s, c = time.perf_counter(), time.thread_time()
@@ -80,6 +83,9 @@ def main():
             res.append({"tokens": T, "batch1_ms_best": round(lat[0], 3), "batch1_ms_median": round(lat[len(lat) // 2], 3),
                         "batch1_cpu_ms_best": round(cpu[0], 3), "batch1_cpu_ms_median": round(cpu[len(cpu) // 2], 3),
                         "runs": len(lat), "batch": a.batch, "batch_texts_per_s": round(tps, 1)})
+    if a.vectors:
+        with open(a.vectors, "w") as f:
+            f.writelines(json.dumps(v) + "\n" for v in vectors)
     print(json.dumps({"model": a.model, "arch": arch, "threads": a.threads, "torch": torch.__version__,
                       "precision": "bf16 autocast" if a.autocast_bf16 else "fp32",
                       "load_ms": round(load_ms, 2), "results": res,

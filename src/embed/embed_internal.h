@@ -219,7 +219,8 @@ struct embed_model {
     /* the projections that run in the model's precision (registered by the loaders) */
     struct embed_proj *projs[EMBED_MAX_PROJS];
     int n_projs;
-    enum embed_precision precision;       /* EMBED_PRECISION_FP32 or _BF16 once loaded */
+    enum embed_precision precision;       /* EMBED_PRECISION_FP32 or _BF16, set before the weights load */
+    int pack_failed;                      /* oneDNN refused a bf16 weight */
 };
 
 /* f32 view of a weight [rows, cols] (rows 0: a vector of cols); NULL + err if absent or the wrong

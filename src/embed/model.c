@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* A weight of shape [rows, cols] (numpy order; GGUF ne = {cols, rows}) as f32. f32 tensors are
@@ -51,6 +52,10 @@ const float *embed_weight(struct embed_model *m, const char *name, int rows, int
     return w;
 }
 
+static void disown(struct embed_model *m, const float *p);
+
+/* In a bf16 model the weight is packed at once and its f32 copy dropped, so that a load never holds
+ * every layer in f32 and bf16 together. */
 int embed_proj_register(struct embed_model *m, struct embed_proj *p, char *err)
 {
     if (m->n_projs >= EMBED_MAX_PROJS) {
@@ -58,6 +63,14 @@ int embed_proj_register(struct embed_model *m, struct embed_proj *p, char *err)
         return -1;
     }
     m->projs[m->n_projs++] = p;
+    if (m->precision != EMBED_PRECISION_BF16)
+        return 0;
+    if (embed_proj_pack(p, err)) {
+        m->pack_failed = 1;
+        return -1;
+    }
+    disown(m, p->w);
+    p->w = NULL;
     return 0;
 }
 
@@ -236,39 +249,27 @@ static void disown(struct embed_model *m, const float *p)
         }
 }
 
-/* Puts the registered projections in the wanted precision. In bf16 the f32 copies are dropped. AUTO
- * falls back to fp32 when the CPU lacks bf16 instructions or oneDNN refuses a shape. */
-static int set_precision(struct embed_model *m, enum embed_precision want, char *err)
-{
-    m->precision = EMBED_PRECISION_FP32;
-    int automatic = want == EMBED_PRECISION_AUTO;
-    if (automatic)
-        want = embed_bf16_native(NULL) ? EMBED_PRECISION_BF16 : EMBED_PRECISION_FP32;
-    if (want != EMBED_PRECISION_BF16)
-        return 0;
-    for (int i = 0; i < m->n_projs; i++)
-        if (embed_proj_pack(m->projs[i], err)) {
-            for (int j = 0; j < i; j++)
-                embed_proj_unpack(m->projs[j]);
-            if (!automatic)
-                return -1;
-            err[0] = '\0';
-            return 0;
-        }
-    for (int i = 0; i < m->n_projs; i++) {
-        disown(m, m->projs[i]->w);
-        m->projs[i]->w = NULL;
-    }
-    m->precision = EMBED_PRECISION_BF16;
-    return 0;
-}
-
 int embed_model_load(const char *path, struct embed_model **out, char *err)
 {
     return embed_model_load_precision(path, embed_default_precision(), out, err);
 }
 
+static int load(const char *path, enum embed_precision prec, struct embed_model **out, int *pack_failed, char *err);
+
+/* AUTO is bf16 where the CPU has bf16 instructions, and falls back to fp32 if oneDNN refuses a shape. */
 int embed_model_load_precision(const char *path, enum embed_precision prec, struct embed_model **out, char *err)
+{
+    int pack_failed = 0;
+    if (prec != EMBED_PRECISION_AUTO)
+        return load(path, prec, out, &pack_failed, err);
+    if (embed_bf16_native(NULL) && load(path, EMBED_PRECISION_BF16, out, &pack_failed, err) == 0)
+        return 0;
+    if (embed_bf16_native(NULL) && !pack_failed)
+        return -1;
+    return load(path, EMBED_PRECISION_FP32, out, &pack_failed, err);
+}
+
+static int load(const char *path, enum embed_precision prec, struct embed_model **out, int *pack_failed, char *err)
 {
     *out = NULL;
     embed_blas_init();
@@ -278,6 +279,7 @@ int embed_model_load_precision(const char *path, enum embed_precision prec, stru
         return -1;
     }
     char e2[ERRMSG_SIZE];
+    m->precision = prec == EMBED_PRECISION_BF16 ? EMBED_PRECISION_BF16 : EMBED_PRECISION_FP32;
     if (embed_gguf_open(path, &m->g, err))
         goto fail;
     struct gguf_str arch, name;
@@ -306,12 +308,15 @@ int embed_model_load_precision(const char *path, enum embed_precision prec, stru
                  m->arch_name);
         rc = -1;
     }
-    if (rc == 0)
-        rc = set_precision(m, prec, e2);
     if (rc) {
+        *pack_failed = m->pack_failed;
         errmsg_set(err, "%s: %s", path, e2);
         goto fail;
     }
+    /* bf16: the projections no longer read the file; let its pages go (a private read-only mapping,
+     * so whatever is still used, embeddings and vectors, faults back in from the file) */
+    if (m->precision == EMBED_PRECISION_BF16 && m->g->map)
+        madvise(m->g->map, m->g->size, MADV_DONTNEED);
     *out = m;
     return 0;
 fail:

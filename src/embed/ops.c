@@ -147,8 +147,11 @@ VEC_CLONES static void softmax_rows(float *S, int n)
 {
     for (int i = 0; i < n; i++) {
         float *s = S + (size_t)i * n, mx = max_lanes(s, n);
+        /* Weights under e^-60 of the largest are zero: normalised they could become subnormal floats,
+         * which the P V product then multiplies ~100x slower on Intel cores (jina-v2-code shape, 512
+         * tokens: 2.2 s -> 0.4 s per text); their share of the sum is far below f32 resolution. */
         for (int j = 0; j < n; j++)
-            s[j] = exp_poly(s[j] - mx);
+            s[j] = s[j] - mx < -60.0f ? 0.0f : exp_poly(s[j] - mx);
         float inv = 1.0f / sum_lanes(s, n);
         for (int j = 0; j < n; j++)
             s[j] *= inv;
