@@ -104,6 +104,13 @@ enum embed_precision embed_default_precision(void);
 #define EMBED_VEC_CLONES
 #endif
 
+/* 16-float vectors (GCC vector extensions): one zmm register in the AVX-512 clone, two ymm or four
+ * xmm in the others. Used where GCC will not vectorise a loop by itself (reductions, bit casts). */
+typedef float    embed_v16f __attribute__((vector_size(64)));
+typedef int32_t  embed_v16i __attribute__((vector_size(64)));
+typedef uint32_t embed_v16u __attribute__((vector_size(64)));
+typedef uint16_t embed_v16h __attribute__((vector_size(32)));
+
 /* ---- dense kernels (ops.c) ----------------------------------------------------------------- */
 
 /* Y[r, out] = X[r, in] W^T + b (accumulate: Y += ...). W is [out, in]; b may be NULL. */

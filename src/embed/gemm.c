@@ -72,9 +72,22 @@ int embed_bf16_native(int *has_amx)
 }
 
 /* Round to nearest even; NaN stays NaN for the usual quiet NaNs (nothing here produces others). */
-EMBED_VEC_CLONES static void to_bf16(const float *x, uint16_t *y, size_t n)
+static inline embed_v16h round16(embed_v16u u)
 {
-    for (size_t i = 0; i < n; i++) {
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return __builtin_convertvector(u >> 16, embed_v16h);
+}
+
+EMBED_VEC_CLONES static void to_bf16(const float *restrict x, uint16_t *restrict y, size_t n)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        embed_v16u u;
+        memcpy(&u, x + i, sizeof u);
+        embed_v16h h = round16(u);
+        memcpy(y + i, &h, sizeof h);
+    }
+    for (; i < n; i++) {
         uint32_t u;
         memcpy(&u, x + i, sizeof u);
         u += 0x7fffu + ((u >> 16) & 1u);
