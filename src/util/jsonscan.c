@@ -243,14 +243,38 @@ static int literal(struct scan *s, const char *word)
     return 0;
 }
 
-static int object(struct scan *s, int top, char *event_id, size_t cap, int *found)
+/* At a container's opening bracket: steps in; 1 if it is empty (closing bracket read too), else 0. */
+static int open_container(struct scan *s, char close)
 {
     s->p++;
     skip_ws(s);
-    if (s->p < s->end && *s->p == '}') {
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member or element: 1 if a comma says another follows, 0 at the closing bracket (read),
+ * -1 (error set) otherwise. */
+static int next_member(struct scan *s, char close)
+{
+    skip_ws(s);
+    if (s->p < s->end && *s->p == ',') {
+        s->p++;
+        return 1;
+    }
+    if (s->p < s->end && *s->p == close) {
         s->p++;
         return 0;
     }
+    return fail(s, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
+static int object(struct scan *s, int top, char *event_id, size_t cap, int *found)
+{
+    if (open_container(s, '}'))
+        return 0;
     for (;;) {
         skip_ws(s);
         if (s->p >= s->end || *s->p != '"')
@@ -276,40 +300,22 @@ static int object(struct scan *s, int top, char *event_id, size_t cap, int *foun
             if (value(s, 0, NULL, 0, NULL) < 0)
                 return -1;
         }
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (s->p < s->end && *s->p == '}') {
-            s->p++;
-            return 0;
-        }
-        return fail(s, "expected ',' or '}'");
+        int more = next_member(s, '}');
+        if (more <= 0)
+            return more;
     }
 }
 
 static int array(struct scan *s)
 {
-    s->p++;
-    skip_ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
+    if (open_container(s, ']'))
         return 0;
-    }
     for (;;) {
         if (value(s, 0, NULL, 0, NULL) < 0)
             return -1;
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (s->p < s->end && *s->p == ']') {
-            s->p++;
-            return 0;
-        }
-        return fail(s, "expected ',' or ']'");
+        int more = next_member(s, ']');
+        if (more <= 0)
+            return more;
     }
 }
 
@@ -473,12 +479,8 @@ static json_t *build_object(struct build *b)
         return NULL;
     }
     struct scan *s = &b->s;
-    s->p++;
-    skip_ws(s);
-    if (s->p < s->end && *s->p == '}') {
-        s->p++;
+    if (open_container(s, '}'))
         return obj;
-    }
     for (;;) {
         skip_ws(s);
         if (s->p >= s->end || *s->p != '"')
@@ -526,17 +528,11 @@ static json_t *build_object(struct build *b)
                 fail(s, "out of memory");
             goto fail;
         }
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (s->p < s->end && *s->p == '}') {
-            s->p++;
+        int more = next_member(s, '}');
+        if (more == 0)
             return obj;
-        }
-        fail(s, "expected ',' or '}'");
-        goto fail;
+        if (more < 0)
+            goto fail;
     }
 bad_key:
     fail(s, "expected a string key");
@@ -553,12 +549,8 @@ static json_t *build_array(struct build *b)
         return NULL;
     }
     struct scan *s = &b->s;
-    s->p++;
-    skip_ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
+    if (open_container(s, ']'))
         return arr;
-    }
     for (;;) {
         json_t *v = build_value(b);
         if (!v || json_array_append_new(arr, v) < 0) {
@@ -567,18 +559,13 @@ static json_t *build_array(struct build *b)
             json_decref(arr);
             return NULL;
         }
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (s->p < s->end && *s->p == ']') {
-            s->p++;
+        int more = next_member(s, ']');
+        if (more == 0)
             return arr;
+        if (more < 0) {
+            json_decref(arr);
+            return NULL;
         }
-        fail(s, "expected ',' or ']'");
-        json_decref(arr);
-        return NULL;
     }
 }
 
