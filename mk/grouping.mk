@@ -31,7 +31,7 @@ $(FP_INSTR_BIN): bench/fingerprint/instr_driver.c $(GROUPING_SRCS) src/grouping/
 
 bench-fingerprint-instr: $(FP_INSTR_BIN) $(FP_BENCH_BIN)
 	@[ -s $(BUILD)/bench/fp-data/defects4j.jsonl.gz ] || sh bench/fingerprint/run.sh $(FP_BENCH_BIN)
-	sh bench/fingerprint/instr.sh $(FP_INSTR_BIN)
+	sh bench/fingerprint/instr.sh $(FP_INSTR_BIN) $(FP_BENCH_BIN)
 
 grouping-asan:
 	@mkdir -p $(GROUPING_ASAN_DIR)

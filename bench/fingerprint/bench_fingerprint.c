@@ -1,12 +1,15 @@
 /* Throughput of grouping_compute (normalise + fingerprint + grouping info) on one core.
  *
- *   bench_fingerprint [--seconds S] [--synthetic N] [--info both|only|none] [--label L FILE.jsonl[.gz]] ...
+ *   bench_fingerprint [--seconds S] [--synthetic N] [--info both|only|none] [--dump-synthetic FILE]
+ *                     [--label L FILE.jsonl[.gz]] ...
  *
  * Events are parsed to json_t before timing (the digest worker receives parsed events too); the
  * timed loop runs grouping_compute over them round-robin for S seconds per set and reports
  * events/s (wall and thread CPU time). Synthetic sets are SDK-shaped events with 30 frames for
  * Python, Node, Java and native (Cocoa). Files are JSON lines, each an event or
- * {"event": ..., "group": ...} (the eval dataset format). Prints one JSON document. */
+ * {"event": ..., "group": ...} (the eval dataset format). Prints one JSON document.
+ * --dump-synthetic writes the synthetic events as JSON lines instead of timing anything (so
+ * callgrind and regression checks can replay exactly the events this bench times). */
 #include "grouping/grouping.h"
 #include "util/buf.h"
 
@@ -178,7 +181,7 @@ int main(int argc, char **argv)
     int synthetic = 1000;
     static struct set sets[16];
     int ns = 0;
-    const char *label = NULL;
+    const char *label = NULL, *dump = NULL;
     int with_info = 1, without_info = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--info") && i + 1 < argc) { /* both (default), only, none */
@@ -189,6 +192,8 @@ int main(int argc, char **argv)
             seconds = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc) {
             synthetic = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--dump-synthetic") && i + 1 < argc) {
+            dump = argv[++i];
         } else if (!strcmp(argv[i], "--label") && i + 1 < argc) {
             label = argv[++i];
         } else if (ns < 12) {
@@ -205,6 +210,18 @@ int main(int argc, char **argv)
         sets[ns].label = names[p];
         synth(&sets[ns], plats[p], synthetic);
         ns++;
+    }
+    if (dump) {
+        FILE *f = fopen(dump, "w");
+        for (int i = 0; f && i < ns; i++)
+            for (int k = 0; k < sets[i].n; k++)
+                if (json_dumpf(sets[i].ev[k], f, JSON_COMPACT) < 0 || fputc('\n', f) == EOF)
+                    break;
+        if (!f || fclose(f) != 0) {
+            fprintf(stderr, "cannot write %s\n", dump);
+            return 1;
+        }
+        return 0;
     }
     printf("{\"results\": [\n");
     int first = 1;

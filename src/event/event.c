@@ -154,30 +154,37 @@ static void url_path(const char *url, const char **start, size_t *len)
 
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
+/* Object keys are compared as counted strings: the JSON decoder rejects NUL bytes in keys, so a
+ * key's length is its C string length. */
+#define KEY_IS(k, n, lit) ((n) == sizeof(lit) - 1 && !memcmp((k), (lit), sizeof(lit) - 1))
+
+/* A string member's value (only read for the keys that are used). */
+#define STR(v) (json_is_string(v) ? json_string_value(v) : NULL)
+
 /* One pass over the frame's keys (cheaper than a hash lookup per field). */
 static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
 {
     memset(f, 0, sizeof *f);
     f->in_app = -1;
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)j, key, v) {
-        const char *sv = json_is_string(v) ? json_string_value(v) : NULL;
+    for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t kn = json_object_iter_key_len(it);
+        const json_t *v = json_object_iter_value(it);
         switch (key[0]) {
         case 'a':
-            if (!strcmp(key, "abs_path"))
-                f->abs_path = nonempty(sv);
+            if (KEY_IS(key, kn, "abs_path"))
+                f->abs_path = nonempty(STR(v));
             break;
         case 'c':
-            if (!strcmp(key, "context_line"))
-                f->context_line = sv;
-            else if (!strcmp(key, "colno") && json_is_integer(v)) {
+            if (KEY_IS(key, kn, "context_line"))
+                f->context_line = STR(v);
+            else if (KEY_IS(key, kn, "colno") && json_is_integer(v)) {
                 f->colno = json_integer_value(v);
                 f->has_colno = true;
             }
             break;
         case 'd':
-            if (!strcmp(key, "data") && json_is_object(v)) {
+            if (KEY_IS(key, kn, "data") && json_is_object(v)) {
                 const json_t *sm = json_object_get(v, "sourcemap");
                 f->has_sourcemap = sm && !json_is_null(sm);
                 /* a category from earlier processing stays unless a rule sets another */
@@ -185,43 +192,47 @@ static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
             }
             break;
         case 'f':
-            if (!strcmp(key, "function"))
-                f->function = sv;
-            else if (!strcmp(key, "filename"))
-                f->filename = nonempty(sv);
+            if (KEY_IS(key, kn, "function"))
+                f->function = STR(v);
+            else if (KEY_IS(key, kn, "filename"))
+                f->filename = nonempty(STR(v));
             break;
         case 'i':
-            if (!strcmp(key, "in_app"))
+            if (KEY_IS(key, kn, "in_app"))
                 f->in_app = json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : -1;
-            else if (!strcmp(key, "instruction_addr"))
-                f->instruction_addr = sv;
+            else if (KEY_IS(key, kn, "instruction_addr"))
+                f->instruction_addr = STR(v);
             break;
         case 'l':
-            if (!strcmp(key, "lineno") && json_is_integer(v)) {
+            if (KEY_IS(key, kn, "lineno") && json_is_integer(v)) {
                 f->lineno = json_integer_value(v);
                 f->has_lineno = true;
             }
             break;
         case 'm':
-            if (!strcmp(key, "module"))
-                f->module = sv;
+            if (KEY_IS(key, kn, "module"))
+                f->module = STR(v);
             break;
         case 'p':
-            if (!strcmp(key, "package"))
-                f->package = sv;
-            else if (!strcmp(key, "platform"))
-                f->platform = valid_platform(nonempty(sv));
+            if (KEY_IS(key, kn, "package"))
+                f->package = STR(v);
+            else if (KEY_IS(key, kn, "platform"))
+                f->platform = valid_platform(nonempty(STR(v)));
             break;
         case 'r':
-            if (!strcmp(key, "raw_function"))
-                f->raw_function = sv;
+            if (KEY_IS(key, kn, "raw_function"))
+                f->raw_function = STR(v);
             break;
         }
     }
     f->client_in_app = f->in_app;
-    const char *plat = f->platform ? f->platform : e->platform;
-    f->family = (unsigned char)event_platform_family(plat);
-    f->pflags = (unsigned char)event_platform_flags(plat);
+    if (f->platform) {
+        f->family = (unsigned char)event_platform_family(f->platform);
+        f->pflags = (unsigned char)event_platform_flags(f->platform);
+    } else {
+        f->family = e->family;
+        f->pflags = e->pflags;
+    }
     /* Relay: abs_path defaults to filename; filename defaults to abs_path (its URL path). */
     if (!f->abs_path) {
         f->abs_path = f->filename;
@@ -263,6 +274,20 @@ static bool parse_stacktrace(struct event *e, const json_t *st, struct ev_stackt
     if (!json_is_array(frames))
         return false;
     size_t total = 0, sz = json_array_size(frames);
+    if (sz <= EVENT_MAX_FRAMES && sz <= e->frames_cap - e->frames_used) {
+        /* every frame fits: one pass */
+        out->frames = e->frame_pool + e->frames_used;
+        for (size_t i = 0; i < sz; i++) {
+            const json_t *fj = json_array_get(frames, i);
+            if (json_is_object(fj))
+                parse_frame(e, fj, &out->frames[out->n++]);
+        }
+        if (!out->n)
+            out->frames = NULL;
+        out->n_original = out->n;
+        e->frames_used += out->n;
+        return true;
+    }
     for (size_t i = 0; i < sz; i++)
         if (json_is_object(json_array_get(frames, i)))
             total++;
@@ -383,6 +408,53 @@ static void parse_fingerprint(struct event *e, const json_t *fp)
     e->has_fingerprint = n > 0;
 }
 
+/* The top-level members event_parse reads; found in one pass over the event's keys (an event has
+ * few keys, and a hash lookup per member cost more than the whole pass). */
+enum {
+    T_PLATFORM, T_SDK, T_LEVEL, T_LOGGER, T_TRANSACTION, T_RELEASE, T_CHECKSUM, T_CULPRIT, T_TITLE,
+    T_CSP, T_HPKP, T_EXPECTCT, T_EXPECTSTAPLE, T_TEMPLATE,
+    T_CSP_I, T_HPKP_I, T_EXPECTCT_I, T_EXPECTSTAPLE_I, T_TEMPLATE_I, /* sentry.interfaces.* aliases */
+    T_TAGS, T_LOGENTRY, T_MESSAGE_I, T_MESSAGE, T_EXCEPTION, T_EXCEPTION_I, T_THREADS,
+    T_STACKTRACE, T_STACKTRACE_I, T_FINGERPRINT, T_COUNT
+};
+#define NAME(s) {s, sizeof(s) - 1}
+static const struct { const char *s; size_t n; } top_names[T_COUNT] = {
+    NAME("platform"), NAME("sdk"), NAME("level"), NAME("logger"), NAME("transaction"),
+    NAME("release"), NAME("checksum"), NAME("culprit"), NAME("title"),
+    NAME("csp"), NAME("hpkp"), NAME("expectct"), NAME("expectstaple"), NAME("template"),
+    NAME("sentry.interfaces.Csp"), NAME("sentry.interfaces.Hpkp"), NAME("sentry.interfaces.ExpectCT"),
+    NAME("sentry.interfaces.ExpectStaple"), NAME("sentry.interfaces.Template"),
+    NAME("tags"), NAME("logentry"), NAME("sentry.interfaces.Message"), NAME("message"),
+    NAME("exception"), NAME("sentry.interfaces.Exception"), NAME("threads"), NAME("stacktrace"),
+    NAME("sentry.interfaces.Stacktrace"), NAME("fingerprint"),
+};
+#undef NAME
+
+static void top_members(const json_t *ev, const json_t *m[T_COUNT])
+{
+    memset(m, 0, T_COUNT * sizeof *m);
+    for (void *it = json_object_iter((json_t *)ev); it; it = json_object_iter_next((json_t *)ev, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t kn = json_object_iter_key_len(it);
+        for (int i = 0; i < T_COUNT; i++)
+            if (top_names[i].n == kn && key[0] == top_names[i].s[0] && !memcmp(key, top_names[i].s, kn)) {
+                m[i] = json_object_iter_value(it);
+                break;
+            }
+    }
+}
+
+static const char *str_of(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *nstr_of(const json_t *v)
+{
+    const char *s = str_of(v);
+    return s && *s ? s : NULL;
+}
+
 int event_parse(const json_t *ev, struct event *out, char *err)
 {
     memset(out, 0, sizeof *out);
@@ -392,42 +464,41 @@ int event_parse(const json_t *ev, struct event *out, char *err)
     }
     struct event *e = out;
     e->json = ev;
-    e->platform = valid_platform(get_nstr(ev, "platform"));
+    const json_t *top[T_COUNT];
+    top_members(ev, top);
+    e->platform = valid_platform(nstr_of(top[T_PLATFORM]));
     if (!e->platform)
         e->platform = "other";
-    const json_t *sdk = json_object_get(ev, "sdk");
+    e->family = (unsigned char)event_platform_family(e->platform);
+    e->pflags = (unsigned char)event_platform_flags(e->platform);
+    const json_t *sdk = top[T_SDK];
     if (json_is_object(sdk)) {
         e->sdk_name = get_str(sdk, "name");
         e->sdk_version = get_str(sdk, "version");
     }
-    e->level = get_nstr(ev, "level");
-    e->logger = get_nstr(ev, "logger");
-    e->transaction = get_nstr(ev, "transaction");
-    e->release = get_nstr(ev, "release");
-    e->checksum = get_nstr(ev, "checksum");
-    e->culprit = get_nstr(ev, "culprit");
-    e->title = get_nstr(ev, "title");
-    static const char *const iface[5][2] = {
-        {"csp", "sentry.interfaces.Csp"},          {"hpkp", "sentry.interfaces.Hpkp"},
-        {"expectct", "sentry.interfaces.ExpectCT"}, {"expectstaple", "sentry.interfaces.ExpectStaple"},
-        {"template", "sentry.interfaces.Template"},
-    };
+    e->level = nstr_of(top[T_LEVEL]);
+    e->logger = nstr_of(top[T_LOGGER]);
+    e->transaction = nstr_of(top[T_TRANSACTION]);
+    e->release = nstr_of(top[T_RELEASE]);
+    e->checksum = nstr_of(top[T_CHECKSUM]);
+    e->culprit = nstr_of(top[T_CULPRIT]);
+    e->title = nstr_of(top[T_TITLE]);
     const json_t **slot[5] = {&e->csp, &e->hpkp, &e->expectct, &e->expectstaple, &e->template_};
     for (int i = 0; i < 5; i++) {
-        const json_t *v = json_object_get(ev, iface[i][0]);
+        const json_t *v = top[T_CSP + i];
         if (!json_is_object(v))
-            v = json_object_get(ev, iface[i][1]);
+            v = top[T_CSP_I + i];
         *slot[i] = json_is_object(v) ? v : NULL;
     }
-    const json_t *tags = json_object_get(ev, "tags");
+    const json_t *tags = top[T_TAGS];
     if (json_is_object(tags) || json_is_array(tags))
         e->tags = tags;
 
     /* logentry, or the legacy "message" (a string or a logentry-shaped object) */
-    const json_t *le = json_object_get(ev, "logentry");
+    const json_t *le = top[T_LOGENTRY];
     if (!json_is_object(le))
-        le = json_object_get(ev, "sentry.interfaces.Message");
-    const json_t *msg = json_object_get(ev, "message");
+        le = top[T_MESSAGE_I];
+    const json_t *msg = top[T_MESSAGE];
     if (!json_is_object(le) && json_is_object(msg))
         le = msg;
     if (json_is_object(le)) {
@@ -447,14 +518,14 @@ int event_parse(const json_t *ev, struct event *out, char *err)
     }
 
     /* Count frames first so they come from one allocation. */
-    const json_t *exc = json_object_get(ev, "exception");
+    const json_t *exc = top[T_EXCEPTION];
     if (!exc)
-        exc = json_object_get(ev, "sentry.interfaces.Exception");
+        exc = top[T_EXCEPTION_I];
     const json_t *exc_values = values_of(exc);
-    const json_t *thr_values = values_of(json_object_get(ev, "threads"));
-    const json_t *top_st = json_object_get(ev, "stacktrace");
+    const json_t *thr_values = values_of(top[T_THREADS]);
+    const json_t *top_st = top[T_STACKTRACE];
     if (!top_st)
-        top_st = json_object_get(ev, "sentry.interfaces.Stacktrace");
+        top_st = top[T_STACKTRACE_I];
 
     size_t n_exc = 0, n_thr = 0, frames = count_frames(top_st);
     size_t exc_size = exc_values ? json_array_size(exc_values) : 0;
@@ -527,7 +598,7 @@ int event_parse(const json_t *ev, struct event *out, char *err)
         th->name = get_str(t, "name");
         th->has_stacktrace = parse_stacktrace(e, json_object_get(t, "stacktrace"), &th->st);
     }
-    parse_fingerprint(e, json_object_get(ev, "fingerprint"));
+    parse_fingerprint(e, top[T_FINGERPRINT]);
     return 0;
 }
 

@@ -94,6 +94,8 @@ struct ev_thread {
 
 struct event {
     const char *platform;       /* validated, "other" when missing or unknown */
+    unsigned char family;       /* EVENT_FAMILY_* of platform */
+    unsigned char pflags;       /* EVENT_P_* of platform */
     const char *sdk_name, *sdk_version;
     const char *level, *logger, *transaction, *release, *checksum, *culprit, *title;
     const char *log_message;    /* logentry.message (template) */

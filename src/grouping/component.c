@@ -28,44 +28,52 @@ static const char *major_name(const char *id)
 
 struct gcomp *gcomp_new(struct garena *a, const char *id)
 {
-    struct gcomp *c = garena_alloc(a, sizeof *c);
-    if (c) {
-        c->id = id;
-        c->in_app = -1;
-    }
+    struct gcomp *c = garena_alloc_raw(a, sizeof *c);
+    if (c)
+        *c = (struct gcomp){.id = id, .in_app = -1};
     return c;
 }
 
 struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value)
 {
+    struct gcomp *c = garena_alloc_raw(a, sizeof *c);
+    if (!c)
+        return NULL;
+    *c = (struct gcomp){.id = id, .in_app = -1, .leafy = true, .n = 1, .contributes = true,
+                        .leaf = value};
+    c->v.leaves = &c->leaf;
+    return c;
+}
+
+struct gcomp *gcomp_adopt(struct garena *a, const char *id, struct gcomp **kids, int n)
+{
     struct gcomp *c = gcomp_new(a, id);
     if (!c)
         return NULL;
-    c->leafy = true;
-    c->v.leaves = garena_alloc(a, sizeof(const char *));
-    if (!c->v.leaves)
-        return NULL;
-    c->v.leaves[0] = value;
-    c->n = 1;
-    c->contributes = true;
+    c->v.kids = n > 0 ? kids : NULL;
+    c->n = n;
+    for (int i = 0; i < n; i++)
+        if (kids[i] && kids[i]->contributes) {
+            c->contributes = true;
+            break;
+        }
     return c;
 }
 
 struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n)
 {
-    struct gcomp *c = gcomp_new(a, id);
+    /* the component and its copy of the list in one block */
+    struct gcomp *c = garena_alloc_raw(a, sizeof *c + (size_t)(n > 0 ? n : 0) * sizeof(struct gcomp *));
     if (!c)
         return NULL;
-    if (n > 0) {
-        c->v.kids = garena_alloc(a, (size_t)n * sizeof(struct gcomp *));
-        if (!c->v.kids)
-            return NULL;
-        memcpy(c->v.kids, kids, (size_t)n * sizeof(struct gcomp *));
-    }
-    c->n = n;
-    for (int i = 0; i < n; i++)
+    *c = (struct gcomp){.id = id, .in_app = -1, .n = n};
+    struct gcomp **copy = (struct gcomp **)(c + 1);
+    c->v.kids = n > 0 ? copy : NULL;
+    for (int i = 0; i < n; i++) {
+        copy[i] = kids[i];
         if (kids[i] && kids[i]->contributes)
             c->contributes = true;
+    }
     return c;
 }
 

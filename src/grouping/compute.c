@@ -204,11 +204,17 @@ static char *make_culprit(const struct grun *g)
         const char *loc = f ? (f->module && *f->module ? f->module : f->filename) : NULL;
         if (f && loc && *loc) {
             const char *fn = f->function && *f->function ? f->function : "?";
-            int fam = event_platform_family(event_frame_platform(e, f));
-            if (fam == EVENT_FAMILY_JAVASCRIPT)
-                buf_printf(&b, "%s(%s)", fn, loc);
-            else
-                buf_printf(&b, "%s in %s", loc, fn);
+            int fam = f->family;
+            if (fam == EVENT_FAMILY_JAVASCRIPT) {
+                buf_puts(&b, fn);
+                buf_putc(&b, '(');
+                buf_puts(&b, loc);
+                buf_putc(&b, ')');
+            } else {
+                buf_puts(&b, loc);
+                buf_puts(&b, " in ");
+                buf_puts(&b, fn);
+            }
         }
     }
     buf_reserve(&b, 0);

@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,26 @@ static const char *const mkey_name[] = {"path", "module", "function", "package",
 enum akind { A_APP, A_GROUP, A_CATEGORY, A_MAX_FRAMES, A_MIN_FRAMES, A_INVERT };
 enum arange { R_SELF, R_UP, R_DOWN };
 
+/* The shape of a glob, recognised once at parse time so that most matches are a string compare
+ * instead of a backtracking glob (see compile_form). */
+enum gform { F_GLOB, F_EXACT, F_PREFIX, F_PREFIX_NOSLASH, F_SUFFIX, F_CONTAINS, F_PRESUF };
+
 struct ematcher {
     unsigned char key, negated;
+    unsigned char form;  /* enum gform */
+    bool pathlike;       /* path, package, filename: lowered values, '/'-aware stars */
+    bool stack_needle;   /* rule_possible tests the needle against the stack's joined values */
     int family_mask;     /* MK_FAMILY: bit per family, bit 3 = all */
     int app;             /* MK_APP: 1 yes, 0 no, -1 neither */
     char *pattern;       /* lowercased for path-like keys */
+    size_t plen;         /* strlen(pattern) */
     char *needle;        /* longest literal run of the glob (a value must contain it), or NULL */
+    char *lit, *lit2;    /* F_*: the literal(s) of the shape (lit2: suffix of F_PRESUF) */
+    size_t lit_len, lit2_len;
+    int ntok;            /* path-like: "/segment/" tokens every matching value has (token_hash) */
+    uint32_t tok[4];     /*   (of the literal, or of the needle for F_GLOB) */
+    size_t tok_len[4];
+    uint64_t tokmask;    /* ... as frame mask bits (TOKEN_FRAME_BIT) */
 };
 
 struct eaction {
@@ -53,27 +68,81 @@ struct erule {
     bool classifier, contributes;
     int family_mask;     /* prefilter: families this rule can match (all bits when unknown) */
     bool needs_category; /* prefilter: a positive category matcher (frame, caller or callee) */
-    int pkey;            /* prefilter: key of a positive matcher with a 2-char literal prefix, or -1 */
-    unsigned ph;         /* ... and the hash of that prefix */
+    int anchor;          /* ANCHOR_*: what a frame's value must have for the rule to match it */
+    int anchor_slot;     /* PRE_* or LOW_* */
+    int anchor_k;        /* ANCHOR_PREFIX: 0, 1, 2 for the first 2, 4, 8 characters */
+    uint32_t anchor_h;   /* prefix_hash / token_hash */
     char *desc;          /* matcher description for hints */
     int line;
 };
 
+/* Index of a rule set by anchor (index_rules): entries by slot, then by hash bucket. */
+#define BUCKET_BITS 6
+#define BUCKETS (1 << BUCKET_BITS)
+struct aentry {
+    uint32_t h;
+    int rule;
+};
 struct genh {
     struct erule *rules;
     int n, cap;
+    struct aentry *pent, *tent;        /* prefix anchors, token anchors */
+    uint32_t pstart[4][BUCKETS + 1];   /* PRE_* slot, bucket -> range in pent */
+    uint32_t tstart[3][BUCKETS + 1];   /* LOW_* slot, bucket -> range in tent */
+    int pfam[4], tfam[3];              /* families of the rules anchored in each slot */
+    uint64_t *rest;                    /* bitmap of the rules without an anchor */
 };
+
+enum { ANCHOR_NONE, ANCHOR_PREFIX, ANCHOR_TOKEN };
+enum { PRE_FUNCTION, PRE_MODULE, PRE_PACKAGE, PRE_PATH };
+enum { LOW_PATH, LOW_PACKAGE, LOW_FILENAME };
 
 /* ---------------- parsing ---------------- */
 
 static char *glob_needle(const char *p);
 static bool uses_category(const struct ematcher *m);
+static int compile_form(struct ematcher *m);
+static void matcher_tokens(struct ematcher *m);
 
-/* 2-character prefix hash for the rule prefilter (10 bits). */
-static unsigned prefix_hash(char a, char b)
+/* Anchors. Most rules can only match a frame whose value starts with a given literal (of which
+ * the first 2, 4 or 8 characters are hashed) or, for paths, contains a given "/segment/" token.
+ * A rule set indexes its rules by that anchor, and a stack trace looks its frames' prefixes and
+ * tokens up instead of trying every rule (index_rules, stack_candidates). */
+#define PREFIX_INIT 0x811C9DC5u
+#define PREFIX_STEP(h, c) (((h) ^ (unsigned char)(c)) * 0x01000193u)
+static uint32_t mix32(uint32_t h, uint32_t k)
 {
-    return ((unsigned)(unsigned char)a * 31u + (unsigned char)b) & 1023u;
+    h ^= k * 0x9E3779B1u;
+    h ^= h >> 15;
+    h *= 0x2C1B3C6Du;
+    h ^= h >> 12;
+    return h;
 }
+
+static uint32_t prefix_hash(const char *s, size_t k)
+{
+    uint32_t h = PREFIX_INIT;
+    for (size_t i = 0; i < k; i++)
+        h = PREFIX_STEP(h, s[i]);
+    return mix32(h, (uint32_t)k);
+}
+
+/* A path token: the bytes from one '/' to the next, both included (len >= 3), hashed by its
+ * length, first four bytes (head) and last four bytes (tail); for len 3, head holds all three. */
+static uint32_t token_hash(const char *head, const char *tail, size_t len)
+{
+    uint32_t a, b = 0;
+    if (len >= 4) {
+        memcpy(&a, head, 4);
+        memcpy(&b, tail, 4);
+    } else {
+        a = (uint32_t)(unsigned char)head[0] | (uint32_t)(unsigned char)head[1] << 8 |
+            (uint32_t)(unsigned char)head[2] << 16;
+    }
+    return mix32(a ^ mix32(b, (uint32_t)len), 0x7F4A7C15u);
+}
+#define TOKEN_FRAME_BIT(h) ((uint64_t)1 << ((h) & 63))
+#define BUCKET_OF(h) ((h) >> (32 - BUCKET_BITS))
 
 static int canon_key(const char *k, size_t n)
 {
@@ -209,8 +278,16 @@ static int parse_matcher(struct lexer *lx, struct ematcher *m, bool in_bracket)
         }
         free(dup);
     }
-    if (key != MK_FAMILY && key != MK_APP)
+    if (key != MK_FAMILY && key != MK_APP) {
         m->needle = glob_needle(m->pattern);
+        m->pathlike = key == MK_PATH || key == MK_PACKAGE || key == MK_FILENAME;
+        if (compile_form(m) < 0) {
+            errmsg_set(lx->err, "out of memory");
+            return -1;
+        }
+        if (m->pathlike)
+            matcher_tokens(m);
+    }
     if (key == MK_APP) {
         m->app = rule_bool(m->pattern);
         if (m->app < 0) {
@@ -254,6 +331,8 @@ static void free_matcher(struct ematcher *m)
 {
     free(m->pattern);
     free(m->needle);
+    free(m->lit);
+    free(m->lit2);
 }
 
 /* Longest run of plain characters in a glob (none of * ? [ ] \); NULL when shorter than 2. */
@@ -275,6 +354,92 @@ static char *glob_needle(const char *p)
         }
     }
     return best_n >= 2 ? strndup(best, best_n) : NULL;
+}
+
+/* The "/segment/" tokens of a path-like matcher: of its literal, which a matching value (or the
+ * value with a leading '/') contains, or for F_GLOB of its needle, which needle_ok requires of
+ * the value itself. Either way every token is also a token of the value's "/"-prefixed form
+ * (path_info), so a frame (or stack) without one of them cannot match. */
+static void matcher_tokens(struct ematcher *m)
+{
+    const char *src = m->form == F_GLOB ? m->needle : m->lit;
+    if (!src)
+        return;
+    for (const char *q = strchr(src, '/'); q && m->ntok < 4;) {
+        const char *e = strchr(q + 1, '/');
+        if (!e)
+            break;
+        size_t len = (size_t)(e - q) + 1;
+        if (len >= 3) {
+            uint32_t h = token_hash(q, len >= 4 ? e - 3 : q, len);
+            m->tok[m->ntok] = h;
+            m->tok_len[m->ntok++] = len;
+            m->tokmask |= TOKEN_FRAME_BIT(h);
+        }
+        q = e;
+    }
+    if (m->ntok)
+        m->stack_needle = false;
+}
+
+/* Recognise the glob's shape. Literal runs cannot contain ? [ ] \ (those stay F_GLOB). Without
+ * '/' awareness (function, module, ...) every star run matches anything; for path-like keys a
+ * single '*' stops at '/' and a run of two or more crosses it, so only the shapes below have a
+ * plain string equivalent:
+ *   lit  -> F_EXACT          lit** -> F_PREFIX       lit* -> F_PREFIX_NOSLASH (path) / F_PREFIX
+ *   **lit -> F_SUFFIX        **lit** -> F_CONTAINS   lit*lit2 -> F_PRESUF (not path)
+ * Path-like values are also tried with a leading '/' (gglob_path_match_low); path_form_match
+ * does that without building the string. */
+static int compile_form(struct ematcher *m)
+{
+    const char *p = m->pattern;
+    m->plen = strlen(p);
+    m->form = F_GLOB;
+    m->stack_needle = true;
+    if (strpbrk(p, "?[]\\"))
+        return 0;
+    size_t lead = strspn(p, "*");
+    const char *a = p + lead;
+    size_t al = strcspn(a, "*");
+    size_t mid = strspn(a + al, "*");
+    const char *b = a + al + mid;
+    size_t bl = strcspn(b, "*");
+    size_t trail = strspn(b + bl, "*");
+    if (b[bl + trail])
+        return 0; /* three or more literal runs */
+    bool path = m->pathlike;
+    int form = F_GLOB;
+    const char *l1 = a, *l2 = NULL;
+    size_t n1 = al, n2 = 0;
+    if (!lead && !mid) {
+        form = F_EXACT;
+    } else if (!lead && !bl) {
+        form = !path ? F_PREFIX : mid >= 2 ? F_PREFIX : F_PREFIX_NOSLASH;
+    } else if (lead && !al) {
+        /* only stars */
+        form = !path ? F_PREFIX : lead >= 2 ? F_PREFIX : F_PREFIX_NOSLASH;
+    } else if (lead && !mid) {
+        form = !path || lead >= 2 ? F_SUFFIX : F_GLOB;
+    } else if (lead && !bl) {
+        form = !path || (lead >= 2 && mid >= 2) ? F_CONTAINS : F_GLOB;
+    } else if (!lead && bl && !trail) {
+        form = !path ? F_PRESUF : F_GLOB;
+        l2 = b;
+        n2 = bl;
+    }
+    if (form == F_GLOB)
+        return 0;
+    m->lit = strndup(l1, n1);
+    m->lit_len = n1;
+    if (l2) {
+        m->lit2 = strndup(l2, n2);
+        m->lit2_len = n2;
+    }
+    if (!m->lit || (l2 && !m->lit2))
+        return -1;
+    m->form = (unsigned char)form;
+    m->stack_needle = form == F_SUFFIX || form == F_CONTAINS;
+    return 0;
 }
 
 static void free_rule(struct erule *r)
@@ -383,6 +548,40 @@ static int parse_action(struct lexer *lx, struct eaction *a)
     return -1;
 }
 
+/* The most selective of: an 8-character literal prefix, a path token (the longest), a shorter
+ * literal prefix; of a positive matcher on the frame's own value. */
+static void choose_anchor(struct erule *r)
+{
+    int best = 0; /* 3: 8-char prefix, 2: token, 1: shorter prefix */
+    size_t best_len = 0;
+    for (int i = 0; i < r->nm; i++) {
+        const struct ematcher *m = &r->m[i];
+        if (m->negated)
+            continue;
+        int slot = m->key == MK_FUNCTION ? PRE_FUNCTION : m->key == MK_MODULE ? PRE_MODULE
+                   : m->key == MK_PACKAGE ? PRE_PACKAGE : m->key == MK_PATH ? PRE_PATH : -1;
+        size_t lead = strcspn(m->pattern, "*?[]\\");
+        if (slot >= 0 && lead >= 2 && (lead >= 8 ? 3 : 1) > best &&
+            prefix_hash(m->pattern, lead >= 8 ? 8 : lead >= 4 ? 4 : 2) != 0) { /* 0: "none" */
+            best = lead >= 8 ? 3 : 1;
+            size_t k = lead >= 8 ? 8 : lead >= 4 ? 4 : 2;
+            r->anchor = ANCHOR_PREFIX;
+            r->anchor_slot = slot;
+            r->anchor_k = k == 8 ? 2 : k == 4 ? 1 : 0;
+            r->anchor_h = prefix_hash(m->pattern, k);
+        }
+        for (int t = 0; t < m->ntok; t++)
+            if (best < 2 || (best == 2 && m->tok_len[t] > best_len)) {
+                best = 2;
+                best_len = m->tok_len[t];
+                r->anchor = ANCHOR_TOKEN;
+                r->anchor_slot = m->key == MK_PATH ? LOW_PATH : m->key == MK_PACKAGE ? LOW_PACKAGE
+                                                                                    : LOW_FILENAME;
+                r->anchor_h = m->tok[t];
+            }
+    }
+}
+
 static int parse_rule(struct lexer *lx, struct erule *r)
 {
     memset(r, 0, sizeof *r);
@@ -481,18 +680,7 @@ static int parse_rule(struct lexer *lx, struct erule *r)
     for (int i = 0; i < r->nm; i++)
         if (uses_category(&r->m[i]))
             r->needs_category = true;
-    r->pkey = -1;
-    for (int i = 0; i < r->nm && r->pkey < 0; i++) {
-        const struct ematcher *m = &r->m[i];
-        const char *pt = m->pattern;
-        if (m->negated || !(m->key == MK_FUNCTION || m->key == MK_MODULE || m->key == MK_PACKAGE ||
-                            m->key == MK_PATH))
-            continue;
-        if (pt[0] && pt[1] && !strchr("*?[]\\", pt[0]) && !strchr("*?[]\\", pt[1])) {
-            r->pkey = m->key;
-            r->ph = prefix_hash(pt[0], pt[1]);
-        }
-    }
+    choose_anchor(r);
     for (int i = 0; i < r->na; i++) {
         if (r->a[i].kind == A_APP || r->a[i].kind == A_CATEGORY)
             r->classifier = true;
@@ -543,7 +731,54 @@ void genh_free(struct genh *g)
     for (int i = 0; i < g->n; i++)
         free_rule(&g->rules[i]);
     free(g->rules);
+    free(g->pent);
+    free(g->tent);
+    free(g->rest);
     free(g);
+}
+
+/* Fill one anchor table: entries grouped by slot, then by bucket (counting sort), each bucket
+ * in rule order. */
+static int index_table(struct genh *g, int kind, int nslots, struct aentry **out,
+                       uint32_t (*start)[BUCKETS + 1], int *fam)
+{
+    size_t n = 0;
+    for (int i = 0; i < g->n; i++)
+        n += g->rules[i].anchor == kind;
+    struct aentry *e = malloc((n ? n : 1) * sizeof *e);
+    if (!e)
+        return -1;
+    uint32_t pos = 0;
+    for (int s = 0; s < nslots; s++)
+        for (int b = 0; b < BUCKETS; b++) {
+            start[s][b] = pos;
+            for (int i = 0; i < g->n; i++) {
+                const struct erule *r = &g->rules[i];
+                if (r->anchor == kind && r->anchor_slot == s && (int)BUCKET_OF(r->anchor_h) == b) {
+                    e[pos].h = r->anchor_h;
+                    e[pos++].rule = i;
+                    fam[s] |= r->family_mask;
+                }
+            }
+        }
+    for (int s = 0; s < nslots; s++)
+        start[s][BUCKETS] = s + 1 < nslots ? start[s + 1][0] : pos;
+    *out = e;
+    return 0;
+}
+
+static int index_rules(struct genh *g)
+{
+    if (index_table(g, ANCHOR_PREFIX, 4, &g->pent, g->pstart, g->pfam) < 0 ||
+        index_table(g, ANCHOR_TOKEN, 3, &g->tent, g->tstart, g->tfam) < 0)
+        return -1;
+    g->rest = calloc((size_t)(g->n + 63) / 64 + 1, sizeof *g->rest);
+    if (!g->rest)
+        return -1;
+    for (int i = 0; i < g->n; i++)
+        if (g->rules[i].anchor == ANCHOR_NONE)
+            g->rest[i / 64] |= (uint64_t)1 << (i % 64);
+    return 0;
 }
 
 int genh_parse(const char *text, struct genh **out, char *err)
@@ -589,60 +824,48 @@ int genh_parse(const char *text, struct genh **out, char *err)
         }
         g->n++;
     }
+    if (index_rules(g) < 0) {
+        errmsg_set(err, "out of memory");
+        genh_free(g);
+        return -1;
+    }
     *out = g;
     return 0;
 }
 
 /* ---------------- matching ---------------- */
 
-/* Per-frame values prepared once per stack trace: lowercased paths (with '\' as '/'), family. */
-struct fprep {
-    const char *path, *package, *filename;
-    int family;
+/* Everything prepared once per stack trace and shared by both rule passes, computed on first
+ * use: only what the rules that get that far ask for is built (a Python stack never lowers
+ * packages, a native one never joins modules). */
+#define MAX_SETS 4
+struct pathinfo {
+    const char **low;     /* per frame: the value lowercased with '\' as '/', or NULL */
+    uint64_t *fmask;      /* per frame: TOKEN_FRAME_BIT of each of its tokens */
+    int *seen8;           /* per frame: an earlier frame whose value has the same first 8 bytes,
+                             or -1 */
+    uint32_t *tok;        /* every frame's tokens (token_hash), for the anchor lookup */
+    size_t ntok, cap;
 };
-
-/* Stack-level summary for skipping whole rules: families present, and the 2-char prefixes of
- * function, module, package and path values present (bitsets indexed by prefix_hash). */
-struct sprep {
-    int families;
-    unsigned char pre[4][128];
-    const char *all[5];  /* every frame's function, module, package, path, filename, joined */
-};
-
-/* Everything prepared once per stack trace and reused by both rule passes. */
 struct stackprep {
-    struct fprep *fp;
-    struct sprep sp;
+    const struct ev_stacktrace *st;
+    struct garena *a;
+    int families;                /* bit per family present */
+    bool oom;
+    unsigned low_done;           /* bit per LOW_* computed */
+    struct pathinfo pi[3];       /* LOW_*: path (abs_path or filename), package, filename */
+    const char *all[5];          /* per all_slot: every frame's value, joined; NULL until built */
+    uint64_t *cand[MAX_SETS];    /* per rule set: the rules some frame has the anchor of */
+    uint32_t *ph[4];             /* per PRE_* slot: each frame's prefix hashes (prefix_hashes) */
 };
 
 struct mctx {
     const struct event *e;
     const struct ev_stacktrace *st;
     const struct ev_exception *exc;
-    const struct fprep *fp;
-    const struct sprep *spp;
+    struct stackprep *p;
     bool categories;     /* some frame has a category (rules on categories can match) */
 };
-
-static int pre_slot(int key)
-{
-    return key == MK_FUNCTION ? 0 : key == MK_MODULE ? 1 : key == MK_PACKAGE ? 2 : 3;
-}
-
-static void pre_add(struct sprep *sp, int key, const char *v, bool pathlike)
-{
-    if (!v || !v[0])
-        return;
-    unsigned char *bits = sp->pre[pre_slot(key)];
-    if (v[1]) {
-        unsigned h = prefix_hash(v[0], v[1]);
-        bits[h >> 3] |= (unsigned char)(1u << (h & 7));
-    }
-    if (pathlike && v[0] != '/') { /* path-like values are also tried with a leading '/' */
-        unsigned h = prefix_hash('/', v[0]);
-        bits[h >> 3] |= (unsigned char)(1u << (h & 7));
-    }
-}
 
 static int all_slot(int key)
 {
@@ -656,56 +879,385 @@ static int all_slot(int key)
     return -1;
 }
 
-/* Join the values with '\x01' (never inside a needle) into one arena string. */
-static const char *join(struct garena *a, const char *const *v, size_t n)
+static int low_of(int key)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        if (v[i])
-            total += strlen(v[i]) + 1;
-    char *d = garena_alloc(a, total + 1), *p = d;
+    return key == MK_PATH ? LOW_PATH : key == MK_PACKAGE ? LOW_PACKAGE : LOW_FILENAME;
+}
+
+static const char *frame_function(const struct ev_frame *f)
+{
+    return f->function && *f->function ? f->function : "<unknown>";
+}
+
+/* Eight bytes at a time: a high bit in every byte equal to c / in 'A'..'Z' (exact: no carry
+ * crosses a byte). */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
+{
+    uint64_t z = x ^ (ONES * c);
+    return ~(((z & ~HIGHS) + ~HIGHS) | z) & HIGHS;
+}
+static inline uint64_t bytes_upper(uint64_t x)
+{
+    uint64_t y = x & ~HIGHS;
+    return (y + ONES * (0x80 - 'A')) & ~(y + ONES * (0x80 - 'Z' - 1)) & ~x & HIGHS;
+}
+
+/* s[0..n) lowercased with '\' as '/': s itself when nothing changes, else an arena copy. */
+static const char *lower_path(struct garena *a, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (bytes_upper(x) | bytes_eq(x, '\\'))
+            break;
+    }
+    for (; i < n; i++)
+        if (s[i] == '\\' || (s[i] >= 'A' && s[i] <= 'Z'))
+            break;
+    if (i == n)
+        return s;
+    char *d = garena_alloc(a, n + 1);
     if (!d)
-        return "";
-    for (size_t i = 0; i < n; i++)
-        if (v[i]) {
-            size_t l = strlen(v[i]);
-            memcpy(p, v[i], l);
-            p += l;
-            *p++ = '\x01';
-        }
-    *p = '\0';
+        return NULL;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        d[i] = c == '\\' ? '/' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+    }
     return d;
 }
 
-static void summarize(struct garena *a, const struct ev_stacktrace *st, const struct fprep *fp,
-                      struct sprep *sp)
+/* The next '/' in [q, end), or NULL. */
+static const char *next_slash(const char *q, const char *end)
 {
-    memset(sp, 0, sizeof *sp);
-    size_t n = st->n;
-    const char **vals = garena_alloc(a, 5 * (n ? n : 1) * sizeof *vals);
-    if (!vals) {
-        for (int k = 0; k < 5; k++)
-            sp->all[k] = "";
-        sp->families = 0xF;
-        memset(sp->pre, 0xFF, sizeof sp->pre);
-        return;
+    for (; q + 8 <= end; q += 8) {
+        uint64_t x;
+        memcpy(&x, q, 8);
+        uint64_t m = bytes_eq(x, '/');
+        if (m)
+            return q + (__builtin_ctzll(m) >> 3);
+    }
+    for (; q < end; q++)
+        if (*q == '/')
+            return q;
+    return NULL;
+}
+
+static void push_token(struct stackprep *p, struct pathinfo *pi, uint32_t h)
+{
+    if (pi->ntok == pi->cap) {
+        size_t cap = pi->cap ? 2 * pi->cap : 64;
+        uint32_t *t = garena_alloc(p->a, cap * sizeof *t);
+        if (!t) {
+            p->oom = true;
+            return;
+        }
+        if (pi->ntok)
+            memcpy(t, pi->tok, pi->ntok * sizeof *t);
+        pi->tok = t;
+        pi->cap = cap;
+    }
+    pi->tok[pi->ntok++] = h;
+}
+
+/* The tokens of the lowered value v, taken with a leading '/' when it has none (a value's own
+ * tokens are among those). Adds them to pi->tok; returns their frame mask. */
+static uint64_t value_tokens(struct stackprep *p, struct pathinfo *pi, const char *v, size_t n)
+{
+    const char *end = v + n, *q = next_slash(v, end);
+    uint64_t mask = 0;
+    if (q && v[0] != '/') {
+        /* "/" + v[0 .. q] */
+        size_t len = (size_t)(q - v) + 2;
+        char head[4] = {'/', v[0], v[1], len >= 4 ? v[2] : 0};
+        uint32_t h = token_hash(head, len >= 5 ? q - 3 : head, len);
+        mask |= TOKEN_FRAME_BIT(h);
+        push_token(p, pi, h);
+    }
+    while (q) {
+        const char *e = next_slash(q + 1, end);
+        if (!e)
+            break;
+        size_t len = (size_t)(e - q) + 1;
+        if (len >= 3) {
+            uint32_t h = token_hash(q, len >= 4 ? e - 3 : q, len);
+            mask |= TOKEN_FRAME_BIT(h);
+            push_token(p, pi, h);
+        }
+        q = e;
+    }
+    return mask;
+}
+
+/* The lowered values of one path-like key for every frame, with their tokens. A value's tokens
+ * all lie in its directory part (up to the last '/'), which the frames of a stack share a lot:
+ * a directory seen a few frames before gives its tokens (already listed) and mask again. */
+static const struct pathinfo *path_info(struct stackprep *p, int which)
+{
+    struct pathinfo *pi = &p->pi[which];
+    if (p->low_done & (1u << which))
+        return pi->low ? pi : NULL;
+    p->low_done |= 1u << which;
+    const struct ev_stacktrace *st = p->st;
+    size_t n = st->n ? st->n : 1;
+    const char **v = garena_alloc(p->a, n * sizeof *v);
+    uint64_t *fm = garena_alloc(p->a, n * sizeof *fm);
+    int *seen8 = garena_alloc_raw(p->a, n * sizeof *seen8);
+    if (!v || !fm || !seen8) {
+        p->oom = true;
+        return NULL;
+    }
+    struct { const char *dir; size_t len; uint64_t mask; int frame; } dc[4];
+    int ndc = 0, next = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        seen8[i] = -1;
+        const struct ev_frame *f = &st->frames[i];
+        const char *src = which == LOW_PATH      ? (f->abs_path ? f->abs_path : f->filename)
+                          : which == LOW_PACKAGE ? f->package
+                                                 : f->filename;
+        if (!src)
+            continue;
+        size_t len = strlen(src), dl = len;
+        const char *lv = v[i] = lower_path(p->a, src, len);
+        if (!lv) {
+            p->oom = true;
+            continue;
+        }
+        while (dl && lv[dl - 1] != '/')
+            dl--;
+        int hit = -1;
+        for (int k = 0; k < ndc && hit < 0; k++)
+            if (dc[k].len == dl && !memcmp(dc[k].dir, lv, dl))
+                hit = k;
+        if (hit >= 0) {
+            fm[i] = dc[hit].mask;
+            if (dl >= 8)
+                seen8[i] = dc[hit].frame;
+            continue;
+        }
+        fm[i] = value_tokens(p, pi, lv, dl);
+        dc[next].dir = lv;
+        dc[next].len = dl;
+        dc[next].mask = fm[i];
+        dc[next].frame = (int)i;
+        next = (next + 1) % 4;
+        if (ndc < 4)
+            ndc++;
+    }
+    pi->low = v;
+    pi->fmask = fm;
+    pi->seen8 = seen8;
+    return pi;
+}
+
+static const char *const *lowered(struct stackprep *p, int which)
+{
+    const struct pathinfo *pi = path_info(p, which);
+    return pi ? pi->low : NULL;
+}
+
+/* The value of frame i for a key that has a stack-level form (all_slot keys). */
+static const char *slot_value(struct stackprep *p, int key, size_t i)
+{
+    const struct ev_frame *f = &p->st->frames[i];
+    if (key == MK_FUNCTION)
+        return frame_function(f);
+    if (key == MK_MODULE)
+        return f->module;
+    const char *const *low = lowered(p, low_of(key));
+    return low ? low[i] : NULL;
+}
+
+/* Every frame's value for key joined with '\x01' (never inside a needle) into one arena string. */
+static const char *joined(struct stackprep *p, int key)
+{
+    int slot = all_slot(key);
+    if (p->all[slot])
+        return p->all[slot];
+    size_t n = p->st->n, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = slot_value(p, key, i);
+        if (v)
+            total += strlen(v) + 1;
+    }
+    char *d = garena_alloc(p->a, total + 1), *q = d;
+    if (!d) {
+        p->oom = true;
+        return "";
     }
     for (size_t i = 0; i < n; i++) {
-        const struct ev_frame *f = &st->frames[i];
-        const char *fn = f->function && *f->function ? f->function : "<unknown>";
-        sp->families |= 1 << fp[i].family;
-        pre_add(sp, MK_FUNCTION, fn, false);
-        pre_add(sp, MK_MODULE, f->module, false);
-        pre_add(sp, MK_PACKAGE, fp[i].package, true);
-        pre_add(sp, MK_PATH, fp[i].path, true);
-        vals[i] = fn;
-        vals[n + i] = f->module;
-        vals[2 * n + i] = fp[i].package;
-        vals[3 * n + i] = fp[i].path;
-        vals[4 * n + i] = fp[i].filename;
+        const char *v = slot_value(p, key, i);
+        if (v) {
+            size_t l = strlen(v);
+            memcpy(q, v, l);
+            q += l;
+            *q++ = '\x01';
+        }
     }
-    for (int k = 0; k < 5; k++)
-        sp->all[k] = join(a, vals + (size_t)k * n, n);
+    *q = '\0';
+    p->all[slot] = d;
+    return d;
+}
+
+static void mark_bucket(const struct aentry *e, const uint32_t *start, uint32_t h, uint64_t *cand)
+{
+    uint32_t b = BUCKET_OF(h);
+    for (uint32_t i = start[b]; i < start[b + 1]; i++)
+        if (e[i].h == h)
+            cand[e[i].rule / 64] |= (uint64_t)1 << (e[i].rule % 64);
+}
+
+/* The prefix anchors v has: the prefix_hash of its first 2, 4 and 8 characters, and for
+ * path-like values of those of "/" + v (they are also matched with a leading '/'); 0 where v is
+ * shorter (or it starts with '/'). out: 3 or 6 hashes. */
+static void prefixes_of(uint32_t h, const char *v, uint32_t *out)
+{
+    /* h has taken the value's first character; v points at its second */
+    out[0] = out[1] = out[2] = 0;
+    if (!v[0])
+        return;
+    h = PREFIX_STEP(h, v[0]);
+    out[0] = mix32(h, 2);
+    if (!v[1] || !v[2])
+        return;
+    h = PREFIX_STEP(PREFIX_STEP(h, v[1]), v[2]);
+    out[1] = mix32(h, 4);
+    for (int k = 3; k < 7; k++) {
+        if (!v[k])
+            return;
+        h = PREFIX_STEP(h, v[k]);
+    }
+    out[2] = mix32(h, 8);
+}
+
+static void value_prefixes(const char *v, bool pathlike, uint32_t *out)
+{
+    if (!v || !v[0]) { /* an anchor has 2+ characters */
+        memset(out, 0, (pathlike ? 6 : 3) * sizeof *out);
+        return;
+    }
+    prefixes_of(PREFIX_STEP(PREFIX_INIT, v[0]), v + 1, out);
+    if (pathlike) {
+        if (v[0] != '/')
+            prefixes_of(PREFIX_STEP(PREFIX_INIT, '/'), v, out + 3);
+        else
+            out[3] = out[4] = out[5] = 0;
+    }
+}
+
+static int prefix_stride(int slot) { return slot >= PRE_PACKAGE ? 6 : 3; }
+
+/* Every frame's prefix hashes for one key (frames whose first 8 bytes repeat an earlier
+ * frame's copy them: path_info's seen8). */
+static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
+{
+    if (p->ph[slot])
+        return p->ph[slot];
+    const struct ev_stacktrace *st = p->st;
+    int stride = prefix_stride(slot);
+    uint32_t *ph = garena_alloc_raw(p->a, (st->n ? st->n : 1) * (size_t)stride * sizeof *ph);
+    const struct pathinfo *pi = slot == PRE_PACKAGE ? path_info(p, LOW_PACKAGE)
+                                : slot == PRE_PATH  ? path_info(p, LOW_PATH)
+                                                    : NULL;
+    if (!ph || (slot >= PRE_PACKAGE && !pi)) {
+        p->oom = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < st->n; i++) {
+        const struct ev_frame *f = &st->frames[i];
+        uint32_t *out = ph + i * (size_t)stride;
+        if (pi && pi->seen8[i] >= 0) {
+            memcpy(out, ph + (size_t)pi->seen8[i] * (size_t)stride, (size_t)stride * sizeof *out);
+            continue;
+        }
+        const char *v = slot == PRE_FUNCTION ? frame_function(f)
+                        : slot == PRE_MODULE ? f->module
+                                             : pi->low[i];
+        value_prefixes(v, slot >= PRE_PACKAGE, out);
+    }
+    p->ph[slot] = ph;
+    return ph;
+}
+
+/* Which frames can have a rule's anchor (necessary for the rule to match them): anchor_ok. */
+struct anchor_view {
+    int kind;
+    uint32_t h;
+    const uint32_t *ph;   /* ANCHOR_PREFIX: the frames' hashes, from the anchor's length on */
+    int stride;
+    uint64_t bit;         /* ANCHOR_TOKEN */
+    const uint64_t *fmask;
+};
+
+static struct anchor_view anchor_view(const struct erule *r, struct stackprep *p)
+{
+    struct anchor_view v = {r->anchor, r->anchor_h, NULL, 0, 0, NULL};
+    if (r->anchor == ANCHOR_PREFIX) {
+        const uint32_t *ph = prefix_hashes(p, r->anchor_slot);
+        v.stride = prefix_stride(r->anchor_slot);
+        v.ph = ph ? ph + r->anchor_k : NULL;
+    } else if (r->anchor == ANCHOR_TOKEN) {
+        const struct pathinfo *pi = path_info(p, r->anchor_slot);
+        v.fmask = pi ? pi->fmask : NULL;
+        v.bit = TOKEN_FRAME_BIT(r->anchor_h);
+    }
+    return v;
+}
+
+static inline bool anchor_ok(const struct anchor_view *v, size_t idx)
+{
+    if (v->kind == ANCHOR_PREFIX) {
+        if (!v->ph)
+            return false;
+        const uint32_t *h = v->ph + idx * (size_t)v->stride;
+        return h[0] == v->h || (v->stride == 6 && h[3] == v->h);
+    }
+    if (v->kind == ANCHOR_TOKEN)
+        return v->fmask && (v->fmask[idx] & v->bit);
+    return true;
+}
+
+/* Bitmap of the rules of set g (index si) worth trying on this stack: those without an anchor
+ * and those whose anchor some frame has. A rule acts only on frames its matchers all match,
+ * the anchor's among them, so the others cannot act at all. */
+static const uint64_t *stack_candidates(struct stackprep *p, const struct genh *g, int si)
+{
+    if (si < MAX_SETS && p->cand[si])
+        return p->cand[si];
+    size_t words = (size_t)(g->n + 63) / 64 + 1;
+    uint64_t *cand = garena_alloc(p->a, words * sizeof *cand);
+    if (!cand) {
+        p->oom = true;
+        return NULL;
+    }
+    memcpy(cand, g->rest, words * sizeof *cand);
+    const struct ev_stacktrace *st = p->st;
+    for (int slot = PRE_FUNCTION; slot <= PRE_PATH; slot++) {
+        if (!(g->pfam[slot] & p->families) || g->pstart[slot][0] == g->pstart[slot][BUCKETS])
+            continue;
+        const uint32_t *ph = prefix_hashes(p, slot);
+        const struct pathinfo *pi = slot >= PRE_PACKAGE ? &p->pi[slot == PRE_PATH ? LOW_PATH : LOW_PACKAGE] : NULL;
+        int stride = prefix_stride(slot);
+        for (size_t i = 0; ph && i < st->n; i++) {
+            if (pi && pi->seen8[i] >= 0)
+                continue; /* same anchors as an earlier frame's */
+            for (int k = 0; k < stride; k++)
+                if (ph[i * (size_t)stride + (size_t)k])
+                    mark_bucket(g->pent, g->pstart[slot], ph[i * (size_t)stride + (size_t)k], cand);
+        }
+    }
+    for (int slot = LOW_PATH; slot <= LOW_FILENAME; slot++) {
+        if (!(g->tfam[slot] & p->families) || g->tstart[slot][0] == g->tstart[slot][BUCKETS])
+            continue;
+        const struct pathinfo *pi = path_info(p, slot);
+        for (size_t i = 0; pi && i < pi->ntok; i++)
+            mark_bucket(g->tent, g->tstart[slot], pi->tok[i], cand);
+    }
+    if (si < MAX_SETS)
+        p->cand[si] = cand;
+    return cand;
 }
 
 static bool any_category(const struct ev_stacktrace *st)
@@ -718,49 +1270,25 @@ static bool any_category(const struct ev_stacktrace *st)
 
 static bool uses_category(const struct ematcher *m) { return m->key == MK_CATEGORY && !m->negated; }
 
-/* Can this rule match any frame of the stack at all? */
+/* Can this rule match any frame of the stack at all? A cheap screen only: every test here is
+ * implied by a frame matching (rule_matches), so it never changes what the rules do. */
 static bool rule_possible(const struct erule *r, const struct mctx *c)
 {
-    if (!(r->family_mask & c->spp->families))
+    struct stackprep *p = c->p;
+    if (!(r->family_mask & p->families))
         return false;
     if (!c->categories && r->needs_category)
         return false;
-    if (r->pkey >= 0) {
-        const unsigned char *bits = c->spp->pre[pre_slot(r->pkey)];
-        if (!(bits[r->ph >> 3] & (1u << (r->ph & 7))))
-            return false;
-    }
     /* a positive frame matcher's literal must occur in some frame's value */
     for (int i = 0; i < r->nm; i++) {
         const struct ematcher *m = &r->m[i];
-        int slot = all_slot(m->key);
-        if (m->negated || !m->needle || slot < 0)
+        if (m->negated || !m->needle || !m->stack_needle || all_slot(m->key) < 0)
             continue;
-        const char *b = c->spp->all[slot];
-        if (!b || !*b || !strstr(b, m->needle))
+        const char *b = joined(p, m->key);
+        if (!*b || !strstr(b, m->needle))
             return false;
     }
     return true;
-}
-
-static const char *lower_path(struct garena *a, const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = 0;
-    while (s[n] && !(s[n] == '\\' || (s[n] >= 'A' && s[n] <= 'Z')))
-        n++;
-    if (!s[n])
-        return s; /* already lowercase with '/' only: no copy */
-    n += strlen(s + n);
-    char *d = garena_alloc(a, n + 1);
-    if (!d)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        d[i] = c == '\\' ? '/' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
-    }
-    return d;
 }
 
 static struct stackprep *prepare(struct garena *a, const struct event *e, struct ev_stacktrace *st)
@@ -769,25 +1297,14 @@ static struct stackprep *prepare(struct garena *a, const struct event *e, struct
     if (st->prep)
         return st->prep; /* computed by the classifier pass of this run */
     struct stackprep *p = garena_alloc(a, sizeof *p);
-    struct fprep *fp = garena_alloc(a, (st->n ? st->n : 1) * sizeof *fp);
-    if (!p || !fp)
+    if (!p)
         return NULL;
-    for (size_t i = 0; i < st->n; i++) {
-        const struct ev_frame *f = &st->frames[i];
-        fp[i].path = lower_path(a, f->abs_path ? f->abs_path : f->filename);
-        fp[i].package = lower_path(a, f->package);
-        fp[i].filename = lower_path(a, f->filename);
-        fp[i].family = f->family;
-    }
-    p->fp = fp;
-    summarize(a, st, fp, &p->sp);
+    p->st = st;
+    p->a = a;
+    for (size_t i = 0; i < st->n; i++)
+        p->families |= 1 << st->frames[i].family;
     st->prep = p;
     return p;
-}
-
-static const char *frame_function(const struct ev_frame *f)
-{
-    return f->function && *f->function ? f->function : "<unknown>";
 }
 
 /* A glob can only match values containing its longest literal run (a cheap first test). */
@@ -796,33 +1313,104 @@ static bool needle_ok(const struct ematcher *m, const char *value)
     return !m->needle || strstr(value, m->needle) != NULL;
 }
 
-static bool path_ok(const struct ematcher *m, const char *lowered)
+/* gglob_match spends at most a budget of 200000 steps; below this bound on
+ * (value length + 2) * (pattern length + 2) the shapes F_SUFFIX, F_CONTAINS and F_PRESUF can
+ * never exhaust it, so their plain string test gives the same answer. Longer values take the
+ * glob, budget included. */
+#define FORM_SAFE 150000
+
+static bool glob_value(const struct ematcher *m, const char *value)
 {
-    return lowered && needle_ok(m, lowered) && gglob_path_match_low(m->pattern, lowered);
+    switch (m->form) {
+    case F_EXACT: return !strcmp(value, m->lit);
+    case F_PREFIX: return !strncmp(value, m->lit, m->lit_len);
+    case F_GLOB: return needle_ok(m, value) && gglob_match(m->pattern, value, 0);
+    }
+    size_t n = strlen(value);
+    if ((n + 2) * (m->plen + 2) >= FORM_SAFE)
+        return needle_ok(m, value) && gglob_match(m->pattern, value, 0);
+    switch (m->form) {
+    case F_SUFFIX:
+        return n >= m->lit_len && !memcmp(value + n - m->lit_len, m->lit, m->lit_len);
+    case F_CONTAINS:
+        return strstr(value, m->lit) != NULL;
+    case F_PRESUF:
+        return n >= m->lit_len + m->lit2_len && !memcmp(value, m->lit, m->lit_len) &&
+               !memcmp(value + n - m->lit2_len, m->lit2, m->lit2_len);
+    }
+    return false;
+}
+
+/* Path-like shapes on a lowered value v: the value itself, else (v not starting with '/') the
+ * value with a leading '/', where the literal then starts with '/' and meets v at lit + 1. Like
+ * gglob_path_match_low behind needle_ok, a match through that retry also needs the needle in v
+ * itself. */
+static bool path_value(const struct ematcher *m, const char *v)
+{
+    const char *l = m->lit;
+    size_t ll = m->lit_len;
+    bool retry = v[0] != '/' && l && l[0] == '/';
+    switch (m->form) {
+    case F_GLOB:
+        return needle_ok(m, v) && gglob_path_match_low(m->pattern, v);
+    case F_EXACT:
+        if (!strcmp(v, l))
+            return true;
+        return retry && !strcmp(v, l + 1) && needle_ok(m, v);
+    case F_PREFIX:
+        if (!strncmp(v, l, ll))
+            return true;
+        return retry && !strncmp(v, l + 1, ll - 1) && needle_ok(m, v);
+    case F_PREFIX_NOSLASH:
+        if (!strncmp(v, l, ll) && !strchr(v + ll, '/'))
+            return true;
+        return retry && !strncmp(v, l + 1, ll - 1) && !strchr(v + ll - 1, '/') && needle_ok(m, v);
+    }
+    size_t n = strlen(v);
+    if ((n + 2) * (m->plen + 2) >= FORM_SAFE)
+        return needle_ok(m, v) && gglob_path_match_low(m->pattern, v);
+    switch (m->form) {
+    case F_SUFFIX:
+        if (n >= ll && !memcmp(v + n - ll, l, ll))
+            return true;
+        return retry && n + 1 == ll && !memcmp(v, l + 1, n) && needle_ok(m, v);
+    case F_CONTAINS:
+        if (strstr(v, l))
+            return true;
+        return retry && !strncmp(v, l + 1, ll - 1) && needle_ok(m, v);
+    }
+    return false;
+}
+
+static bool path_ok(const struct ematcher *m, struct stackprep *p, int which, size_t idx)
+{
+    const struct pathinfo *pi = path_info(p, which);
+    if (!pi || !pi->low[idx] || (m->tokmask & ~pi->fmask[idx]))
+        return false; /* a value without one of the matcher's tokens cannot match */
+    return path_value(m, pi->low[idx]);
 }
 
 static bool glob_ok(const struct ematcher *m, const char *value)
 {
-    return value && needle_ok(m, value) && gglob_match(m->pattern, value, 0);
+    return value && glob_value(m, value);
 }
 
 static bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx)
 {
     const struct ev_frame *f = &c->st->frames[idx];
-    const struct fprep *p = &c->fp[idx];
     bool rv = false;
     switch (m->key) {
     case MK_FAMILY:
-        rv = (m->family_mask & 8) || (m->family_mask & (1 << p->family));
+        rv = (m->family_mask & 8) || (m->family_mask & (1 << f->family));
         break;
     case MK_PATH:
-        rv = path_ok(m, p->path);
+        rv = path_ok(m, c->p, LOW_PATH, idx);
         break;
     case MK_PACKAGE:
-        rv = path_ok(m, p->package);
+        rv = path_ok(m, c->p, LOW_PACKAGE, idx);
         break;
     case MK_FILENAME:
-        rv = path_ok(m, p->filename);
+        rv = path_ok(m, c->p, LOW_FILENAME, idx);
         break;
     case MK_MODULE:
         rv = glob_ok(m, f->module);
@@ -851,7 +1439,7 @@ static bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx
 
 static bool rule_matches(const struct erule *r, const struct mctx *c, size_t idx)
 {
-    if (!(r->family_mask & (1 << c->fp[idx].family)))
+    if (!(r->family_mask & (1 << c->st->frames[idx].family)))
         return false;
     for (int i = 0; i < r->nm; i++)
         if (!match_one(&r->m[i], c, idx))
@@ -883,17 +1471,21 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
     struct stackprep *p = prepare(a, e, st);
     if (!p)
         return;
-    struct mctx c = {e, st, exc, p->fp, &p->sp, any_category(st)};
+    struct mctx c = {e, st, exc, p, any_category(st)};
     for (int s = 0; s < n_sets; s++) {
         const struct genh *g = sets[s];
         if (!g)
             continue;
-        for (int ri = 0; ri < g->n; ri++) {
+        const uint64_t *cand = stack_candidates(p, g, s);
+        for (int ri = 0; cand && ri < g->n; ri++) {
+            if (!(cand[ri / 64] >> (ri % 64) & 1))
+                continue;
             const struct erule *r = &g->rules[ri];
             if (!r->classifier || !rule_possible(r, &c))
                 continue;
+            struct anchor_view av = anchor_view(r, p);
             for (size_t idx = 0; idx < st->n; idx++) {
-                if (!rule_matches(r, &c, idx))
+                if (!anchor_ok(&av, idx) || !rule_matches(r, &c, idx))
                     continue;
                 for (int ai = 0; ai < r->na; ai++) {
                     const struct eaction *ac = &r->a[ai];
@@ -924,21 +1516,27 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
 {
     out->n = 0;
     out->m = NULL;
-    const struct stackprep *p = prepare(a, e, (struct ev_stacktrace *)st);
+    struct stackprep *p = prepare(a, e, (struct ev_stacktrace *)st);
     if (!p)
         return -1;
-    struct mctx c = {e, st, exc, p->fp, &p->sp, any_category(st)};
+    struct mctx c = {e, st, exc, p, any_category(st)};
     size_t cap = 0;
     for (int s = 0; s < n_sets; s++) {
         const struct genh *g = sets[s];
         if (!g)
             continue;
+        const uint64_t *cand = stack_candidates(p, g, s);
+        if (!cand)
+            return -1;
         for (int ri = 0; ri < g->n; ri++) {
+            if (!(cand[ri / 64] >> (ri % 64) & 1))
+                continue;
             const struct erule *r = &g->rules[ri];
             if (!r->contributes || !rule_possible(r, &c))
                 continue;
+            struct anchor_view av = anchor_view(r, p);
             for (size_t idx = 0; idx < st->n; idx++) {
-                if (!rule_matches(r, &c, idx))
+                if (!anchor_ok(&av, idx) || !rule_matches(r, &c, idx))
                     continue;
                 if (out->n == cap) {
                     size_t nc = cap ? cap * 2 : 16;
@@ -956,7 +1554,7 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
             }
         }
     }
-    return 0;
+    return p->oom ? -1 : 0;
 }
 
 void genh_contribute(const struct genh_matches *mt, size_t n_frames, bool *contributes,

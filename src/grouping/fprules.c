@@ -497,7 +497,7 @@ static bool group_match(const struct frule *r, int group, const struct event *e,
                 continue;
             bool rv;
             if (group == G_FAMILY)
-                rv = flag_list_has(m->pattern, event_family_name(event_platform_family(e->platform)));
+                rv = flag_list_has(m->pattern, event_family_name(e->family));
             else if (group == G_SDK)
                 rv = e->sdk_name && flag_list_has(m->pattern, e->sdk_name);
             else
@@ -552,7 +552,10 @@ static bool try_rules(const struct gfprules *g, const struct event *e, struct gf
 bool gfp_apply(const struct gfprules *custom, const struct event *e, struct gfp_match *m,
                struct garena *a)
 {
-    memset(m, 0, sizeof *m);
+    m->rule_text = NULL; /* (not the whole struct: fingerprint[] is read up to n only) */
+    m->is_builtin = false;
+    m->n = 0;
+    m->title = NULL;
     if (try_rules(custom, e, m, a, false))
         return true;
     return try_rules(gfp_builtin(), e, m, a, true);

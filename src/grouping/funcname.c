@@ -125,11 +125,12 @@ static void normalize_anon(const char *s, struct buf *out)
     buf_puts(out, run);
 }
 
-/* Remove top-level (...) groups; "(anonymous namespace)" and "(operator)" are kept. */
-static void strip_args(const char *s, size_t n, struct buf *out)
+/* Remove top-level (...) groups; "(anonymous namespace)" and "(operator)" are kept. Writes at
+ * most n bytes to out (no terminator); returns the length written. */
+static size_t strip_args_to(const char *s, size_t n, char *out)
 {
     int depth = 0;
-    size_t start = 0;
+    size_t start = 0, o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '(') {
@@ -147,19 +148,30 @@ static void strip_args(const char *s, size_t n, struct buf *out)
                     vl--;
                 if ((vl == 19 && !strncmp(v, "anonymous namespace", 19)) ||
                     (vl == 8 && !strncmp(v, "operator", 8))) {
-                    buf_putc(out, '(');
-                    put(out, v, vl);
-                    buf_putc(out, ')');
+                    out[o++] = '(';
+                    memcpy(out + o, v, vl);
+                    o += vl;
+                    out[o++] = ')';
                 }
             }
         } else if (depth == 0) {
             size_t j = i + 1;
             while (j < n && s[j] != '(' && s[j] != ')')
                 j++;
-            put(out, s + i, j - i);
+            memcpy(out + o, s + i, j - i);
+            o += j - i;
             i = j - 1;
         }
     }
+    return o;
+}
+
+static void strip_args(const char *s, size_t n, struct buf *out)
+{
+    if (buf_reserve(out, n + 1) < 0)
+        return;
+    out->len += strip_args_to(s, n, out->data + out->len);
+    out->data[out->len] = '\0';
 }
 
 static void strip_generics(const char *s, size_t n, struct buf *out, int level);
@@ -283,6 +295,40 @@ static void split_tokens(const char *s, size_t n, struct tokens *t)
     buf_free(&cur);
 }
 
+static bool has_sub(const char *s, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    for (size_t i = 0; i + l <= n; i++)
+        if (s[i] == lit[0] && !memcmp(s + i, lit, l))
+            return true;
+    return false;
+}
+
+/* No byte that any rewriting pass before strip_args looks for: operators, " -> ", "`anonymous
+ * namespace'", lambdas ("{lambda(", "lambda_", "$_"), "?A0x", generics '<', and no placeholder
+ * bytes (the restore step would turn those into text). None of those passes creates another's
+ * trigger, so with none present they all leave the name unchanged. */
+static bool plain_but_args(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x04 || c == '<' || c == '`' || c == '{' || c == '$' || c == '?' || c == '-')
+            return false;
+    }
+    return !has_sub(s, n, "operator") && !has_sub(s, n, "lambda_");
+}
+
+/* split_tokens would return exactly s[0..n) as its only token. */
+static bool single_token(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (is_ws(c) || strchr("(){}[]<>", c) || (unsigned char)c <= 0x04)
+            return false;
+    }
+    return true;
+}
+
 /* A name made only of identifier characters, '::', '.' and '~', with no lambda: none of the
  * rewriting passes (operators, lambdas, anonymous namespaces, argument lists, generics,
  * return types) applies to it. */
@@ -327,14 +373,35 @@ static const char *trim_native(struct garena *a, const char *function)
             n--;
     }
     struct buf x = BUF_INIT, y = BUF_INIT, tok = BUF_INIT;
-    struct tokens t = {0};
+    struct tokens t;
+    t.n = 0;
+    t.text = (struct buf)BUF_INIT;
     const char *result = NULL;
     size_t rlen = 0;
+    char stack[256];
     if (plain_name(s, n)) {
         /* nothing below would change it: one token, no placeholders */
         result = s;
         rlen = n;
         goto suffixes;
+    }
+    if (plain_but_args(s, n)) {
+        /* only the argument lists go; then, without whitespace or brackets left, the name is the
+         * one token and has no placeholders to restore */
+        char *tmp = n <= sizeof stack ? stack : garena_alloc(a, n);
+        if (!tmp)
+            return function;
+        size_t m = strip_args_to(s, n, tmp);
+        if (!m) {
+            result = function; /* no token: the name stays as it was */
+            rlen = strlen(function);
+            goto suffixes;
+        }
+        if (single_token(tmp, m)) {
+            result = tmp;
+            rlen = m;
+            goto suffixes;
+        }
     }
     put(&x, s, n);
     if (!x.data)

@@ -12,11 +12,23 @@
 /* ---- arena: every allocation of one grouping run, freed at once ---- */
 struct garena {
     struct garena_chunk *head;
-    char first[8192];           /* the first chunk lives inside the arena itself */
-    size_t first_used;
+    char *cur, *end;            /* free space of the current chunk */
+    _Alignas(16) char first[8192]; /* the first chunk lives inside the arena itself */
 };
 void  garena_init(struct garena *a);
 void *garena_alloc(struct garena *a, size_t n);          /* zeroed; NULL on OOM */
+void *garena_alloc_more(struct garena *a, size_t n);     /* garena_alloc_raw past the first block */
+/* Not zeroed: the caller fills it. Inline for the common case (room in the current chunk). */
+static inline void *garena_alloc_raw(struct garena *a, size_t n)
+{
+    n = n ? (n + 15) & ~(size_t)15 : 16;
+    if ((size_t)(a->end - a->cur) >= n) {
+        void *p = a->cur;
+        a->cur += n;
+        return p;
+    }
+    return garena_alloc_more(a, n);
+}
 char *garena_strndup(struct garena *a, const char *s, size_t n);
 char *garena_strdup(struct garena *a, const char *s);
 char *garena_printf(struct garena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -117,6 +129,7 @@ struct gcomp {
         struct gcomp **kids;
         const char **leaves;
     } v;
+    const char *leaf;            /* gcomp_leaf's value: v.leaves points here */
     /* frame tallies of stacktrace/exception/chain components */
     int fc_app_contrib, fc_app_non, fc_sys_contrib, fc_sys_non;
     /* where gcomp_json last wrote this component (frame children are shared by the app and
@@ -128,6 +141,8 @@ struct gcomp *gcomp_new(struct garena *a, const char *id);
 struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value);
 /* values: kids are copied; contributes = any kid contributes (Sentry derives it at creation). */
 struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n);
+/* Same, taking over kids (an arena array that the caller no longer changes) instead of a copy. */
+struct gcomp *gcomp_adopt(struct garena *a, const char *id, struct gcomp **kids, int n);
 void gcomp_set(struct gcomp *c, bool contributes, const char *hint);   /* hint NULL keeps old */
 /* Append the component tree as grouping-info JSON. Records in each component where its JSON
  * went in b, so a component reached twice (shared subtrees) is copied; the tree must not
@@ -171,6 +186,9 @@ struct grun {
     bool has_main_exception_id;
     long long main_exception_id;
     bool hashes_only;            /* no info JSON / canonical text: skip work that cannot change a hash */
+    bool values_unread;          /* hashes_only and at most one exception (no exception-group
+                                    de-duplication by component keys): the values of components
+                                    that do not contribute are never read */
 };
 /* Parse, normalise and compute every variant. sets/fprules: project rules (may be NULL).
  * hashes_only: the caller reads only hashes, title and culprit (component values that do not

@@ -14,6 +14,7 @@
 #include "grouping/internal.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -251,25 +252,61 @@ static const char *java_module_clean(struct garena *a, const char *m)
     return cur;
 }
 
+/* Bytes that may start whitespace for Python's str.split(): 1 = ASCII whitespace, 2 = the lead
+ * byte of a multi-byte one (gparam_space_len says), 0 = never. */
+static const unsigned char ws_class[256] = {
+    [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, [' '] = 1,
+    [0xc2] = 2, [0xe1] = 2, [0xe2] = 2, [0xe3] = 2,
+};
+
 /* Python's " ".join(s.split()) and len(s) in code points. Written straight into the arena (the
- * result is never longer than s); ASCII is classified inline, only other bytes ask
- * gparam_space_len. */
+ * result is never longer than s); bytes are classified by table, only possible multi-byte
+ * whitespace asks gparam_space_len. */
 static const char *collapse_ws(struct garena *a, const char *s, size_t *codepoints)
 {
     size_t n = strlen(s), cps = 0, len = 0;
-    char *d = garena_alloc(a, n + 1);
+    char *d = garena_alloc_raw(a, n + 8); /* room for whole 8-byte stores */
     if (!d) {
         *codepoints = 0;
         return "";
     }
     bool pending = false;
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     for (const char *p = s; *p;) {
         unsigned char c = (unsigned char)*p;
-        size_t k;
-        if (c < 0x80)
-            k = (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
-        else
-            k = gparam_space_len(p);
+        /* printable ASCII eight bytes at a time, up to the first byte below '!' or above 0x7f
+         * (the lowest flagged byte is exact) */
+        if (c > ' ' && c < 0x80 && (size_t)(s + n - p) >= 8) {
+            if (pending)
+                d[len++] = ' ';
+            pending = false;
+            while ((size_t)(s + n - p) >= 8) {
+                uint64_t x;
+                memcpy(&x, p, 8);
+                memcpy(d + len, &x, 8);
+                uint64_t stop = ((x - ones * 0x21) & ~x & highs) | (x & highs);
+                size_t k = stop ? (size_t)__builtin_ctzll(stop) >> 3 : 8;
+                len += k;
+                cps += k;
+                p += k;
+                if (k < 8)
+                    break;
+            }
+            continue;
+        }
+        if (!ws_class[c]) { /* a run of bytes that cannot start whitespace */
+            if (pending)
+                d[len++] = ' ';
+            pending = false;
+            do {
+                cps += (c & 0xC0) != 0x80;
+                d[len++] = (char)c;
+                c = (unsigned char)*++p;
+            } while (c && !ws_class[c]);
+            continue;
+        }
+        size_t k = ws_class[c] == 1 ? 1 : gparam_space_len(p);
         if (k) {
             for (size_t i = 0; i < k; i++)
                 if (((unsigned char)p[i] & 0xC0) != 0x80)
@@ -296,6 +333,31 @@ static const char *rsplit_dot(const char *s)
     return d ? d + 1 : s;
 }
 
+/* JavaScript names and paths that say nothing (first byte checked first: most names pass). */
+static bool js_unknown_function(const char *jf)
+{
+    switch (jf[0]) {
+    case '?': return !strcmp(jf, "?");
+    case '<': if (!strcmp(jf, "<anonymous function>") || !strcmp(jf, "<anonymous>")) return true; break;
+    case 'A': if (!strcmp(jf, "Anonymous function")) return true; break;
+    }
+    size_t n = strlen(jf);
+    return n >= 2 && jf[n - 2] == '/' && jf[n - 1] == '<';
+}
+
+static bool js_low_quality_path(const char *p)
+{
+    if (!p)
+        return false;
+    switch (p[0]) {
+    case '[': return !strcmp(p, "[native code]");
+    case 'n': return !strcmp(p, "native code");
+    case 'e': return !strcmp(p, "eval code");
+    case '<': return !strcmp(p, "<anonymous>");
+    }
+    return false;
+}
+
 struct frame_out {
     struct gcomp *frame, *function;
 };
@@ -307,43 +369,15 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     unsigned pf = f->pflags;
     bool java = pf & EVENT_P_JAVA;
 
-    /* filename */
-    struct gcomp *filename;
-    if (!f->filename) {
-        filename = gcomp_new(a, "filename");
-    } else {
-        const char *base = f->filename;
-        for (const char *p = f->filename; *p; p++)
-            if (*p == '/' || *p == '\\')
-                base = p + 1;
-        char *low = garena_strdup(a, base);
-        for (char *c = low; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
-        filename = gcomp_leaf(a, "filename", low);
-        if (has_url_origin(f->abs_path, false))
-            gcomp_set(filename, false, "ignored because frame points to a URL");
-        else if (!strcmp(low, "<anonymous>"))
-            gcomp_set(filename, false, "ignored because filename is anonymous");
-        else if (!strcmp(low, "[native code]"))
-            gcomp_set(filename, false, "ignored because filename suggests native code");
-        else if (java) {
-            const char *r = subst(a, low, m_javassist, t_javassist);
-            if (r) {
-                filename->v.leaves[0] = r;
-                filename->hint = "cleaned javassist parts";
-            }
-        }
-    }
-
     /* module */
     struct gcomp *module;
     if (!f->module) {
         module = gcomp_new(a, "module");
     } else {
         module = gcomp_leaf(a, "module", f->module);
-        size_t ml = strlen(f->module), al = f->abs_path ? strlen(f->abs_path) : 0;
-        if ((pf & EVENT_P_JAVASCRIPT) && strchr(f->module, '/') && f->abs_path && al >= ml &&
-            !strcmp(f->abs_path + al - ml, f->module)) {
+        if ((pf & EVENT_P_JAVASCRIPT) && strchr(f->module, '/') && f->abs_path &&
+            strlen(f->abs_path) >= strlen(f->module) &&
+            !strcmp(f->abs_path + strlen(f->abs_path) - strlen(f->module), f->module)) {
             gcomp_set(module, false, "ignored bad javascript module");
         } else if (java) {
             if (strstr(f->module, "$$Lambda$"))
@@ -360,6 +394,38 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
                     module->v.leaves[0] = c;
                     module->hint = "removed codegen marker";
                 }
+            }
+        }
+    }
+    /* filename (its value is left raw when the module takes precedence and nobody reads it) */
+    struct gcomp *filename;
+    if (!f->filename) {
+        filename = gcomp_new(a, "filename");
+    } else if (g->values_unread && module->contributes) {
+        filename = gcomp_leaf(a, "filename", f->filename);
+    } else {
+        const char *base = f->filename;
+        for (const char *p = f->filename; *p; p++)
+            if (*p == '/' || *p == '\\')
+                base = p + 1;
+        size_t bl = strlen(base);
+        char *low = garena_alloc_raw(a, bl + 1);
+        if (!low)
+            return NULL;
+        for (size_t i = 0; i <= bl; i++) /* ASCII: the C locale's tolower */
+            low[i] = base[i] >= 'A' && base[i] <= 'Z' ? (char)(base[i] + 32) : base[i];
+        filename = gcomp_leaf(a, "filename", low);
+        if (has_url_origin(f->abs_path, false))
+            gcomp_set(filename, false, "ignored because frame points to a URL");
+        else if (!strcmp(low, "<anonymous>"))
+            gcomp_set(filename, false, "ignored because filename is anonymous");
+        else if (!strcmp(low, "[native code]"))
+            gcomp_set(filename, false, "ignored because filename suggests native code");
+        else if (java) {
+            const char *r = subst(a, low, m_javassist, t_javassist);
+            if (r) {
+                filename->v.leaves[0] = r;
+                filename->hint = "cleaned javassist parts";
             }
         }
     }
@@ -454,14 +520,9 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
             jf = rsplit_dot(jf);
         if (!truthy(jf))
             function->contributes = false;
-        else if (!strcmp(jf, "?") || !strcmp(jf, "<anonymous function>") ||
-                 !strcmp(jf, "<anonymous>") || !strcmp(jf, "Anonymous function") ||
-                 (strlen(jf) >= 2 && !strcmp(jf + strlen(jf) - 2, "/<")))
+        else if (js_unknown_function(jf))
             gcomp_set(function, false, "ignored unknown function name");
-        if ((jf && !strcmp(jf, "eval")) ||
-            (f->abs_path && (!strcmp(f->abs_path, "[native code]") ||
-                             !strcmp(f->abs_path, "native code") ||
-                             !strcmp(f->abs_path, "eval code") || !strcmp(f->abs_path, "<anonymous>"))))
+        if ((jf && jf[0] == 'e' && !strcmp(jf, "eval")) || js_low_quality_path(f->abs_path))
             gcomp_set(frame, false, "ignored low quality javascript frame");
     }
     return frame;
@@ -494,16 +555,15 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
 {
     struct garena *a = &g->arena;
     size_t n = st->n;
-    struct gcomp **frames = garena_alloc(a, (n ? n : 1) * sizeof *frames);
-    bool *contrib = garena_alloc(a, (n ? n : 1) * sizeof *contrib);
-    const char **hints = garena_alloc(a, (n ? n : 1) * sizeof *hints);
-    if (!frames || !contrib || !hints)
+    struct gcomp **frames = garena_alloc_raw(a, (n ? n : 1) * sizeof *frames);
+    struct gcomp *copies = garena_alloc_raw(a, (n ? n : 1) * sizeof *copies);
+    bool *contrib = garena_alloc_raw(a, (n ? n : 1) * sizeof *contrib);
+    const char **hints = garena_alloc_raw(a, (n ? n : 1) * sizeof *hints);
+    if (!frames || !copies || !contrib || !hints)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const struct ev_frame *f = &st->frames[i];
-        struct gcomp *fc = garena_alloc(a, sizeof *fc);
-        if (!fc)
-            return NULL;
+        struct gcomp *fc = &copies[i];
         *fc = *base[i];
         if (recursive[i])
             gcomp_set(fc, false, HINT_RECURSION);
@@ -554,7 +614,7 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
             fc->contributes ? sys_c++ : sys_n++;
         total_c += fc->contributes;
     }
-    struct gcomp *stc = gcomp_kids(a, "stacktrace", frames, (int)n);
+    struct gcomp *stc = gcomp_adopt(a, "stacktrace", frames, (int)n);
     if (!stc)
         return NULL;
     stc->fc_app_contrib = app_c;
@@ -1352,9 +1412,13 @@ static int build_variants(struct grun *g)
                         cv[y - 1] = t;
                     }
                 if (strcmp(o->name[i], "default") != 0) {
-                    buf_printf(&d, "%s of ", names[s]);
-                    for (int k = 0; k < nc; k++)
-                        buf_printf(&d, "%s%s", k ? "/" : "", cv[k]);
+                    buf_puts(&d, names[s]);
+                    buf_puts(&d, " of ");
+                    for (int k = 0; k < nc; k++) {
+                        if (k)
+                            buf_putc(&d, '/');
+                        buf_puts(&d, cv[k]);
+                    }
                 } else {
                     buf_puts(&d, names[s]);
                 }
@@ -1453,6 +1517,7 @@ int grun_run(struct grun *g, const json_t *event, const struct genh *project_rul
     garena_init(&g->arena);
     if (event_parse(event, &g->ev, err) < 0)
         return -1;
+    g->values_unread = hashes_only && g->ev.n_exceptions <= 1;
     g->sets[0] = genh_builtin();
     g->sets[1] = project_rules;
     g->n_sets = 2;

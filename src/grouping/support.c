@@ -12,47 +12,41 @@
 
 struct garena_chunk {
     struct garena_chunk *next;
-    size_t used, cap;
     _Alignas(16) char data[];
 };
 
 void garena_init(struct garena *a)
 {
     a->head = NULL;
-    a->first_used = 0;
+    a->cur = a->first;
+    a->end = a->first + sizeof a->first;
+}
+
+/* A new chunk (n is rounded by garena_alloc_raw); the rest of the current one is left. */
+void *garena_alloc_more(struct garena *a, size_t n)
+{
+    size_t cap = n > 32768 ? n : 32768;
+    struct garena_chunk *c = malloc(sizeof *c + cap);
+    if (!c)
+        return NULL;
+    c->next = a->head;
+    a->head = c;
+    a->cur = c->data + n;
+    a->end = c->data + cap;
+    return c->data;
 }
 
 void *garena_alloc(struct garena *a, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
-    if (n == 0)
-        n = 16;
-    if (sizeof a->first - a->first_used >= n) {
-        void *p = a->first + a->first_used;
-        a->first_used += n;
+    void *p = garena_alloc_raw(a, n);
+    if (p)
         memset(p, 0, n);
-        return p;
-    }
-    struct garena_chunk *c = a->head;
-    if (!c || c->cap - c->used < n) {
-        size_t cap = n > 32768 ? n : 32768;
-        c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->used = 0;
-        c->cap = cap;
-        c->next = a->head;
-        a->head = c;
-    }
-    void *p = c->data + c->used;
-    c->used += n;
-    memset(p, 0, n);
     return p;
 }
 
 char *garena_strndup(struct garena *a, const char *s, size_t n)
 {
-    char *p = garena_alloc(a, n + 1);
+    char *p = garena_alloc_raw(a, n + 1);
     if (p) {
         memcpy(p, s, n);
         p[n] = '\0';
@@ -94,7 +88,8 @@ void garena_free(struct garena *a)
         c = next;
     }
     a->head = NULL;
-    a->first_used = 0;
+    a->cur = a->first;
+    a->end = a->first + sizeof a->first;
 }
 
 /* ---------------- glob ---------------- */
