@@ -105,7 +105,13 @@ enum embed_precision embed_default_precision(void);
 #endif
 
 /* 16-float vectors (GCC vector extensions): one zmm register in the AVX-512 clone, two ymm or four
- * xmm in the others. Used where GCC will not vectorise a loop by itself (reductions, bit casts). */
+ * xmm in the others. Used where GCC will not vectorise a loop by itself (reductions, bit casts).
+ * Only EMBED_VEC_INLINE helpers take or return them: always inlined into the caller's clone, so no
+ * call crosses an ABI boundary (out of line, an AVX-512 clone calling a baseline helper disagrees
+ * with it on how a 64-byte vector is passed: that crashed the -O1 sanitizer build), and GCC's note
+ * that such a return "changes the ABI" (-Wpsabi) does not apply. */
+#define EMBED_VEC_INLINE static inline __attribute__((always_inline))
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float    embed_v16f __attribute__((vector_size(64)));
 typedef int32_t  embed_v16i __attribute__((vector_size(64)));
 typedef uint32_t embed_v16u __attribute__((vector_size(64)));
@@ -153,6 +159,8 @@ struct embed_work {
     size_t cap;               /* elements of xb */
     float *tail;              /* the last rows of an output, padded to a whole tile */
     size_t tail_cap;
+    void *scratch;            /* oneDNN scratchpad (64-byte aligned) */
+    size_t scratch_cap;
     void *stream;
 };
 

@@ -20,13 +20,33 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A primitive is JIT-compiled for each row count (0.7-2.8 ms the first time, measured), and token
+ * counts vary from text to text: so rows run in blocks of BLOCK_ROWS, then one block of a multiple
+ * of TILE_ROWS, then the last < TILE_ROWS rows padded to TILE_ROWS through a scratch buffer. Every
+ * call thus has one of BLOCK_ROWS / TILE_ROWS row counts. */
+#define BLOCK_ROWS 256
+#define TILE_ROWS  16
+#define ROW_KINDS  (BLOCK_ROWS / TILE_ROWS)
+
+/* A primitive ready to run (descriptor kept for the scratchpad size); immutable once published. */
+struct prim {
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_t p;
+    size_t scratch;           /* bytes of scratchpad it needs (user-managed: one per call) */
+};
 
 struct embed_packed {
     dnnl_memory_desc_t md;    /* bf16 [in, out] in the primitive's blocked layout */
     dnnl_memory_t mem;        /* owns the data */
     dnnl_memory_t lo;         /* EMBED_SPLIT_W: W - bf16(W), same layout; else NULL */
+    /* primitives by (rows / TILE_ROWS - 1, accumulate, act, bias), created on first use and
+     * published with a compare-and-swap, so threads share them without a lock (creating one, even
+     * from oneDNN's cache, cost 3-5 us a call) */
+    _Atomic(struct prim *) prims[ROW_KINDS * 2 * 3 * 2];
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -57,7 +77,9 @@ static void init(void)
                 dnnl_post_ops_append_sum(po, 1.0f);
             if (act)
                 dnnl_post_ops_append_eltwise(po, 1.0f, alg[act], 0.0f, 0.0f);
-            if (dnnl_primitive_attr_set_post_ops(attrs[acc][act], po) != dnnl_success)
+            /* user scratchpad: each call brings its own, whatever oneDNN's build does with a shared one */
+            if (dnnl_primitive_attr_set_post_ops(attrs[acc][act], po) != dnnl_success ||
+                dnnl_primitive_attr_set_scratchpad_mode(attrs[acc][act], dnnl_scratchpad_mode_user) != dnnl_success)
                 engine = NULL;
             dnnl_post_ops_destroy(po);
         }
@@ -72,7 +94,7 @@ int embed_bf16_native(int *has_amx)
 }
 
 /* Round to nearest even; NaN stays NaN for the usual quiet NaNs (nothing here produces others). */
-static inline embed_v16h round16(embed_v16u u)
+EMBED_VEC_INLINE embed_v16h round16(embed_v16u u)
 {
     u += 0x7fffu + ((u >> 16) & 1u);
     return __builtin_convertvector(u >> 16, embed_v16h);
@@ -225,6 +247,14 @@ void embed_proj_unpack(struct embed_proj *p)
 {
     if (!p->pk)
         return;
+    for (size_t i = 0; i < sizeof p->pk->prims / sizeof *p->pk->prims; i++) {
+        struct prim *c = atomic_load(&p->pk->prims[i]);
+        if (c) {
+            dnnl_primitive_destroy(c->p);
+            dnnl_primitive_desc_destroy(c->pd);
+            free(c);
+        }
+    }
     dnnl_memory_destroy(p->pk->mem);
     if (p->pk->lo)
         dnnl_memory_destroy(p->pk->lo);
@@ -238,70 +268,110 @@ void embed_work_free(struct embed_work *w)
         dnnl_stream_destroy(w->stream);
     free(w->xb);
     free(w->tail);
+    free(w->scratch);
     memset(w, 0, sizeof *w);
 }
 
-/* One bf16 matmul pass: Y (=|+=) act(Xb W + b). */
-static int pass(const struct embed_proj *p, const uint16_t *xb, dnnl_memory_t wmem, int with_bias, int r, float *Y,
-                int acc, int act, dnnl_stream_t stream)
+/* The primitive for m rows (a multiple of TILE_ROWS up to BLOCK_ROWS) and this post-op set. */
+static struct prim *get_prim(const struct embed_proj *p, int m, int acc, int act, int bias)
 {
+    if (m < TILE_ROWS || m > BLOCK_ROWS || m % TILE_ROWS)
+        return NULL;
+    _Atomic(struct prim *) *slot = &p->pk->prims[(((m / TILE_ROWS - 1) * 2 + acc) * 3 + act) * 2 + bias];
+    struct prim *c = atomic_load_explicit(slot, memory_order_acquire), *none = NULL;
+    if (c)
+        return c;
     struct embed_proj q = *p;
-    if (!with_bias)
+    if (!bias)
         q.b = NULL;
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_t prim = NULL;
-    dnnl_memory_t src = NULL, bias = NULL, dst = NULL;
-    int rc = -1;
-    if (matmul_pd(&q, r, &p->pk->md, acc, act, &pd) != dnnl_success || dnnl_primitive_create(&prim, pd) != dnnl_success)
-        goto done;
-    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-    const dnnl_memory_desc_t *dmd = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-    if (dnnl_memory_create(&src, smd, engine, (void *)xb) != dnnl_success ||
-        dnnl_memory_create(&dst, dmd, engine, Y) != dnnl_success)
-        goto done;
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wmem}, {DNNL_ARG_DST, dst}};
-    int nargs = 3;
-    if (q.b) {
-        const dnnl_memory_desc_t *bmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
-        if (dnnl_memory_create(&bias, bmd, engine, (void *)q.b) != dnnl_success)
-            goto done;
-        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias};
+    if (!(c = calloc(1, sizeof *c)))
+        return NULL;
+    if (matmul_pd(&q, m, &p->pk->md, acc, act, &c->pd) != dnnl_success) {
+        free(c);
+        return NULL;
     }
-    if (dnnl_primitive_execute(prim, stream, nargs, args) == dnnl_success && dnnl_stream_wait(stream) == dnnl_success)
+    if (dnnl_primitive_create(&c->p, c->pd) != dnnl_success) {
+        dnnl_primitive_desc_destroy(c->pd);
+        free(c);
+        return NULL;
+    }
+    c->scratch = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(c->pd, dnnl_query_scratchpad_md, 0));
+    if (!atomic_compare_exchange_strong_explicit(slot, &none, c, memory_order_acq_rel, memory_order_acquire)) {
+        dnnl_primitive_destroy(c->p);            /* another thread published one first */
+        dnnl_primitive_desc_destroy(c->pd);
+        free(c);
+        c = none;
+    }
+    return c;
+}
+
+/* One bf16 matmul pass: Y (=|+=) act(Xb W + b) over m rows. */
+static int pass(const struct embed_proj *p, const uint16_t *xb, dnnl_memory_t wmem, int with_bias, int m, float *Y,
+                int acc, int act, struct embed_work *w)
+{
+    int bias = with_bias && p->b;
+    struct prim *c = get_prim(p, m, acc, act, bias);
+    if (!c)
+        return -1;
+    if (c->scratch > w->scratch_cap) {
+        free(w->scratch);
+        w->scratch_cap = 0;
+        if (posix_memalign(&w->scratch, 64, c->scratch))
+            return w->scratch = NULL, -1;
+        w->scratch_cap = c->scratch;
+    }
+    dnnl_memory_t src = NULL, bmem = NULL, dst = NULL, pad = NULL;
+    int rc = -1;
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(c->pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *dmd = dnnl_primitive_desc_query_md(c->pd, dnnl_query_dst_md, 0);
+    const dnnl_memory_desc_t *pmd = dnnl_primitive_desc_query_md(c->pd, dnnl_query_scratchpad_md, 0);
+    if (dnnl_memory_create(&src, smd, engine, (void *)xb) != dnnl_success ||
+        dnnl_memory_create(&dst, dmd, engine, Y) != dnnl_success ||
+        (c->scratch && dnnl_memory_create(&pad, pmd, engine, w->scratch) != dnnl_success))
+        goto done;
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wmem}, {DNNL_ARG_DST, dst}};
+    int nargs = 3;
+    if (pad)
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, pad};
+    if (bias) {
+        const dnnl_memory_desc_t *bmd = dnnl_primitive_desc_query_md(c->pd, dnnl_query_weights_md, 1);
+        if (dnnl_memory_create(&bmem, bmd, engine, (void *)p->b) != dnnl_success)
+            goto done;
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bmem};
+    }
+    if (dnnl_primitive_execute(c->p, w->stream, nargs, args) == dnnl_success && dnnl_stream_wait(w->stream) == dnnl_success)
         rc = 0;
 done:
     if (src)
         dnnl_memory_destroy(src);
-    if (bias)
-        dnnl_memory_destroy(bias);
+    if (bmem)
+        dnnl_memory_destroy(bmem);
     if (dst)
         dnnl_memory_destroy(dst);
-    if (prim)
-        dnnl_primitive_destroy(prim);
-    if (pd)
-        dnnl_primitive_desc_destroy(pd);
+    if (pad)
+        dnnl_memory_destroy(pad);
     return rc;
 }
 
 /* The passes of one row block: Y (=|+=) act(Xh W + Xl W + Xh Wl + b), small terms first and the
  * activation (a post-op) on the last pass only. xl is NULL unless EMBED_SPLIT_X. */
 static int passes(const struct embed_proj *p, const uint16_t *xh, const uint16_t *xl, int m, float *Y, int acc,
-                  int act, dnnl_stream_t stream)
+                  int act, struct embed_work *w)
 {
     int bias = 1;
     if (xl) {
-        if (pass(p, xl, p->pk->mem, bias, m, Y, acc, EMBED_ACT_NONE, stream))
+        if (pass(p, xl, p->pk->mem, bias, m, Y, acc, EMBED_ACT_NONE, w))
             return -1;
         acc = 1;
         bias = 0;
     }
     if (p->pk->lo) {
-        if (pass(p, xh, p->pk->lo, bias, m, Y, acc, EMBED_ACT_NONE, stream))
+        if (pass(p, xh, p->pk->lo, bias, m, Y, acc, EMBED_ACT_NONE, w))
             return -1;
         acc = 1;
         bias = 0;
     }
-    return pass(p, xh, p->pk->mem, bias, m, Y, acc, act, stream);
+    return pass(p, xh, p->pk->mem, bias, m, Y, acc, act, w);
 }
 
 static int grow(void **buf, size_t *cap, size_t n, size_t size)
@@ -315,13 +385,6 @@ static int grow(void **buf, size_t *cap, size_t n, size_t size)
     *cap = n;
     return 0;
 }
-
-/* A primitive is JIT-compiled for each row count (0.7-2.8 ms the first time, measured), and token
- * counts vary from text to text: so rows run in blocks of BLOCK_ROWS, then one block of a multiple
- * of TILE_ROWS, then the last < TILE_ROWS rows padded to TILE_ROWS through a scratch buffer. At most
- * BLOCK_ROWS / TILE_ROWS + 1 row counts per weight and post-op set, all within oneDNN's primitive cache. */
-#define BLOCK_ROWS 256
-#define TILE_ROWS  16
 
 static int run_bf16(const struct embed_proj *p, const float *X, int r, float *Y, int acc, int act,
                     struct embed_work *w, char *err)
@@ -351,14 +414,14 @@ static int run_bf16(const struct embed_proj *p, const float *X, int r, float *Y,
     for (int o = 0; o < main_rows && rc == 0; o += BLOCK_ROWS) {
         int m = main_rows - o < BLOCK_ROWS ? main_rows - o : BLOCK_ROWS;
         size_t xo = (size_t)o * p->in;
-        rc = passes(p, xh + xo, xl ? xl + xo : NULL, m, Y + (size_t)o * p->out, acc, act, w->stream);
+        rc = passes(p, xh + xo, xl ? xl + xo : NULL, m, Y + (size_t)o * p->out, acc, act, w);
     }
     if (rc == 0 && tail) {
         size_t xo = (size_t)main_rows * p->in, yo = (size_t)main_rows * p->out, tn = (size_t)tail * p->out;
         if (acc)
             memcpy(w->tail, Y + yo, tn * sizeof *Y);
         memset(w->tail + tn, 0, ((size_t)TILE_ROWS * p->out - tn) * sizeof *Y);
-        rc = passes(p, xh + xo, xl ? xl + xo : NULL, TILE_ROWS, w->tail, acc, act, w->stream);
+        rc = passes(p, xh + xo, xl ? xl + xo : NULL, TILE_ROWS, w->tail, acc, act, w);
         if (rc == 0)
             memcpy(Y + yo, w->tail, tn * sizeof *Y);
     }

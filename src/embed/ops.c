@@ -38,30 +38,30 @@ void embed_linear(const float *X, int r, int in, const float *W, const float *b,
 typedef embed_v16f v16f;
 typedef embed_v16i v16i;
 
-static inline v16f load16(const float *p)
+EMBED_VEC_INLINE v16f load16(const float *p)
 {
     v16f v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void store16(float *p, v16f v)
+EMBED_VEC_INLINE void store16(float *p, v16f v)
 {
     memcpy(p, &v, sizeof v);
 }
 
-static inline v16f splat(float x)
+EMBED_VEC_INLINE v16f splat(float x)
 {
     return (v16f){0} + x;
 }
 
-static inline v16f vmax(v16f a, v16f b)
+EMBED_VEC_INLINE v16f vmax(v16f a, v16f b)
 {
     v16i m = a > b;
     return (v16f)(((v16i)a & m) | ((v16i)b & ~m));
 }
 
-static inline float hsum(v16f v)
+EMBED_VEC_INLINE float hsum(v16f v)
 {
     float s = 0;
     for (int k = 0; k < 16; k++)
@@ -69,7 +69,7 @@ static inline float hsum(v16f v)
     return s;
 }
 
-static inline float sum_lanes(const float *x, int n)
+EMBED_VEC_INLINE float sum_lanes(const float *x, int n)
 {
     v16f acc = {0};
     int j = 0;
@@ -81,7 +81,7 @@ static inline float sum_lanes(const float *x, int n)
     return sum;
 }
 
-static inline float sq_dev_lanes(const float *x, int n, float mean)
+EMBED_VEC_INLINE float sq_dev_lanes(const float *x, int n, float mean)
 {
     v16f acc = {0}, m = splat(mean);
     int j = 0;
@@ -95,7 +95,7 @@ static inline float sq_dev_lanes(const float *x, int n, float mean)
     return sum;
 }
 
-static inline float max_lanes(const float *x, int n)
+EMBED_VEC_INLINE float max_lanes(const float *x, int n)
 {
     v16f acc = splat(x[0]);
     int j = 0;
@@ -135,7 +135,7 @@ static inline float exp_poly(float x)
 }
 
 /* exp_poly on 16 lanes (same steps). */
-static inline v16f exp16(v16f x)
+EMBED_VEC_INLINE v16f exp16(v16f x)
 {
     x = vmax(x, splat(-87.0f));
     x = -vmax(-x, splat(-88.0f));
