@@ -77,6 +77,8 @@ static void init_once(void)
     s = getenv("FAULTLINE_EMBED_PRECISION");
     if (s && *s && embed_precision_parse(s, &p) == 0)
         precision = p;
+    else if (s && *s)
+        precision = -1;       /* embed_model_load reports it */
 }
 
 void embed_blas_init(void)

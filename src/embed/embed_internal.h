@@ -95,7 +95,7 @@ int embed_utf8_decode(const char *s, size_t len, uint32_t **out);
 
 void embed_blas_init(void);   /* applies FAULTLINE_EMBED_THREADS and FAULTLINE_EMBED_PRECISION once */
 int  embed_threads(void);     /* the thread count set for the GEMMs */
-enum embed_precision embed_default_precision(void);
+enum embed_precision embed_default_precision(void);   /* -1: FAULTLINE_EMBED_PRECISION is no precision */
 
 /* Hot element-wise loops: compiled for AVX-512, AVX2 and baseline, picked at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)

@@ -251,7 +251,14 @@ static void disown(struct embed_model *m, const float *p)
 
 int embed_model_load(const char *path, struct embed_model **out, char *err)
 {
-    return embed_model_load_precision(path, embed_default_precision(), out, err);
+    enum embed_precision p = embed_default_precision();
+    if ((int)p < 0) {
+        const char *v = getenv("FAULTLINE_EMBED_PRECISION");
+        *out = NULL;
+        errmsg_set(err, "FAULTLINE_EMBED_PRECISION=%.32s: expected fp32, bf16 or auto", v ? v : "");
+        return -1;
+    }
+    return embed_model_load_precision(path, p, out, err);
 }
 
 static int load(const char *path, enum embed_precision prec, struct embed_model **out, int *pack_failed, char *err);
