@@ -161,6 +161,16 @@ static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 /* A string member's value (only read for the keys that are used). */
 #define STR(v) (json_is_string(v) ? json_string_value(v) : NULL)
 
+/* A frame's strings are read again by grouping after every frame is parsed; parsed events are
+ * scattered over the heap, so the bytes are requested now, while parsing continues. */
+static inline const char *fetch(const char *s)
+{
+    if (s)
+        __builtin_prefetch(s);
+    return s;
+}
+#define FSTR(v) fetch(STR(v))
+
 /* One pass over the frame's keys (cheaper than a hash lookup per field). */
 static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
 {
@@ -173,11 +183,11 @@ static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
         switch (key[0]) {
         case 'a':
             if (KEY_IS(key, kn, "abs_path"))
-                f->abs_path = nonempty(STR(v));
+                f->abs_path = nonempty(FSTR(v));
             break;
         case 'c':
             if (KEY_IS(key, kn, "context_line"))
-                f->context_line = STR(v);
+                f->context_line = FSTR(v);
             else if (KEY_IS(key, kn, "colno") && json_is_integer(v)) {
                 f->colno = json_integer_value(v);
                 f->has_colno = true;
@@ -193,9 +203,9 @@ static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
             break;
         case 'f':
             if (KEY_IS(key, kn, "function"))
-                f->function = STR(v);
+                f->function = FSTR(v);
             else if (KEY_IS(key, kn, "filename"))
-                f->filename = nonempty(STR(v));
+                f->filename = nonempty(FSTR(v));
             break;
         case 'i':
             if (KEY_IS(key, kn, "in_app"))
@@ -211,11 +221,11 @@ static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
             break;
         case 'm':
             if (KEY_IS(key, kn, "module"))
-                f->module = STR(v);
+                f->module = FSTR(v);
             break;
         case 'p':
             if (KEY_IS(key, kn, "package"))
-                f->package = STR(v);
+                f->package = FSTR(v);
             else if (KEY_IS(key, kn, "platform"))
                 f->platform = valid_platform(nonempty(STR(v)));
             break;
@@ -334,13 +344,58 @@ static bool word_byte(unsigned char c)
     return isalnum(c) || c == '_' || c >= 0x80;
 }
 
+static const char *str_of(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *nstr_of(const json_t *v)
+{
+    const char *s = str_of(v);
+    return s && *s ? s : NULL;
+}
+
+/* Members of an object found in one pass over its keys (an object has few keys, and a hash
+ * lookup per member costs more than the whole pass); out[i] is NULL when names[i] is absent. */
+struct name {
+    const char *s;
+    size_t n;
+};
+#define NAME(s) {s, sizeof(s) - 1}
+
+static void members(const json_t *o, const struct name *names, int n, const json_t **out)
+{
+    memset(out, 0, (size_t)n * sizeof *out);
+    for (void *it = json_object_iter((json_t *)o); it; it = json_object_iter_next((json_t *)o, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t kn = json_object_iter_key_len(it);
+        for (int i = 0; i < n; i++)
+            if (names[i].n == kn && key[0] == names[i].s[0] && !memcmp(key, names[i].s, kn)) {
+                out[i] = json_object_iter_value(it);
+                break;
+            }
+    }
+}
+
+enum { X_TYPE, X_VALUE, X_MODULE, X_MECHANISM, X_STACKTRACE, X_COUNT };
+static const struct name exc_names[X_COUNT] = {
+    NAME("type"), NAME("value"), NAME("module"), NAME("mechanism"), NAME("stacktrace"),
+};
+enum { M_SYNTHETIC, M_GROUP, M_TYPE, M_SOURCE, M_ID, M_PARENT, M_META, M_COUNT };
+static const struct name mech_names[M_COUNT] = {
+    NAME("synthetic"), NAME("is_exception_group"), NAME("type"), NAME("source"),
+    NAME("exception_id"), NAME("parent_id"), NAME("meta"),
+};
+
 static void parse_exception(struct event *e, const json_t *j, struct ev_exception *x)
 {
     memset(x, 0, sizeof *x);
     x->json = j;
-    x->type = get_nstr(j, "type");
-    x->value = lenient_str(e, json_object_get(j, "value"));
-    x->module = get_str(j, "module");
+    const json_t *xm[X_COUNT];
+    members(j, exc_names, X_COUNT, xm);
+    x->type = nstr_of(xm[X_TYPE]);
+    x->value = lenient_str(e, xm[X_VALUE]);
+    x->module = str_of(xm[X_MODULE]);
     /* Relay: an exception without type whose value reads "Word: rest" is split. */
     if (!x->type && x->value) {
         const char *p = x->value;
@@ -361,25 +416,27 @@ static void parse_exception(struct event *e, const json_t *j, struct ev_exceptio
             }
         }
     }
-    const json_t *m = json_object_get(j, "mechanism");
+    const json_t *m = xm[X_MECHANISM];
     if (json_is_object(m)) {
         struct ev_mechanism *mm = &x->mech;
+        const json_t *mv[M_COUNT];
+        members(m, mech_names, M_COUNT, mv);
         mm->present = true;
-        mm->synthetic = get_bool(m, "synthetic");
-        mm->is_exception_group = get_bool(m, "is_exception_group");
-        mm->type = get_str(m, "type");
-        mm->source = get_str(m, "source");
-        const json_t *v = json_object_get(m, "exception_id");
+        mm->synthetic = json_is_true(mv[M_SYNTHETIC]);
+        mm->is_exception_group = json_is_true(mv[M_GROUP]);
+        mm->type = str_of(mv[M_TYPE]);
+        mm->source = str_of(mv[M_SOURCE]);
+        const json_t *v = mv[M_ID];
         if (json_is_integer(v)) {
             mm->has_exception_id = true;
             mm->exception_id = json_integer_value(v);
         }
-        v = json_object_get(m, "parent_id");
+        v = mv[M_PARENT];
         if (json_is_integer(v)) {
             mm->has_parent_id = true;
             mm->parent_id = json_integer_value(v);
         }
-        const json_t *meta = json_object_get(m, "meta");
+        const json_t *meta = mv[M_META];
         const json_t *ns = json_is_object(meta) ? json_object_get(meta, "ns_error") : NULL;
         if (json_is_object(ns)) {
             mm->has_ns_error = true;
@@ -387,7 +444,7 @@ static void parse_exception(struct event *e, const json_t *j, struct ev_exceptio
             mm->ns_code = json_object_get(ns, "code");
         }
     }
-    x->has_stacktrace = parse_stacktrace(e, json_object_get(j, "stacktrace"), &x->st);
+    x->has_stacktrace = parse_stacktrace(e, xm[X_STACKTRACE], &x->st);
 }
 
 static void parse_fingerprint(struct event *e, const json_t *fp)
@@ -417,8 +474,7 @@ enum {
     T_TAGS, T_LOGENTRY, T_MESSAGE_I, T_MESSAGE, T_EXCEPTION, T_EXCEPTION_I, T_THREADS,
     T_STACKTRACE, T_STACKTRACE_I, T_FINGERPRINT, T_COUNT
 };
-#define NAME(s) {s, sizeof(s) - 1}
-static const struct { const char *s; size_t n; } top_names[T_COUNT] = {
+static const struct name top_names[T_COUNT] = {
     NAME("platform"), NAME("sdk"), NAME("level"), NAME("logger"), NAME("transaction"),
     NAME("release"), NAME("checksum"), NAME("culprit"), NAME("title"),
     NAME("csp"), NAME("hpkp"), NAME("expectct"), NAME("expectstaple"), NAME("template"),
@@ -428,32 +484,12 @@ static const struct { const char *s; size_t n; } top_names[T_COUNT] = {
     NAME("exception"), NAME("sentry.interfaces.Exception"), NAME("threads"), NAME("stacktrace"),
     NAME("sentry.interfaces.Stacktrace"), NAME("fingerprint"),
 };
-#undef NAME
 
 static void top_members(const json_t *ev, const json_t *m[T_COUNT])
 {
-    memset(m, 0, T_COUNT * sizeof *m);
-    for (void *it = json_object_iter((json_t *)ev); it; it = json_object_iter_next((json_t *)ev, it)) {
-        const char *key = json_object_iter_key(it);
-        size_t kn = json_object_iter_key_len(it);
-        for (int i = 0; i < T_COUNT; i++)
-            if (top_names[i].n == kn && key[0] == top_names[i].s[0] && !memcmp(key, top_names[i].s, kn)) {
-                m[i] = json_object_iter_value(it);
-                break;
-            }
-    }
+    members(ev, top_names, T_COUNT, m);
 }
 
-static const char *str_of(const json_t *v)
-{
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *nstr_of(const json_t *v)
-{
-    const char *s = str_of(v);
-    return s && *s ? s : NULL;
-}
 
 int event_parse(const json_t *ev, struct event *out, char *err)
 {

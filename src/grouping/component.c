@@ -113,36 +113,72 @@ static void acc_put(struct acc *a, const char *s, size_t n)
 }
 
 /* Contributing leaves, depth first, appended without separators (hashed in one MD5 call). */
+static inline void acc_puts(struct acc *a, const char *s)
+{
+    size_t n = strlen(s);
+    if (a->len + n <= a->cap) {
+        memcpy(a->p + a->len, s, n);
+        a->len += n;
+    } else {
+        acc_put(a, s, n);
+    }
+}
+
 static void collect(struct acc *a, const struct gcomp *c)
 {
     if (!c->contributes)
         return;
+    if (c->leafy) {
+        for (int i = 0; i < c->n; i++)
+            acc_puts(a, c->v.leaves[i] ? c->v.leaves[i] : "None");
+        return;
+    }
     for (int i = 0; i < c->n; i++) {
-        if (c->leafy) {
-            const char *s = c->v.leaves[i] ? c->v.leaves[i] : "None";
-            acc_put(a, s, strlen(s));
-        } else if (c->v.kids[i]) {
-            collect(a, c->v.kids[i]);
-        }
+        const struct gcomp *k = c->v.kids[i];
+        if (!k || !k->contributes)
+            continue;
+        if (k->leafy && k->n == 1) /* most children: one value, no call */
+            acc_puts(a, k->v.leaves[0] ? k->v.leaves[0] : "None");
+        else
+            collect(a, k);
     }
 }
 
 /* MD5 fetched from the provider once: EVP_md5() makes OpenSSL 3 look the algorithm up again on
- * every digest, which costs as much as hashing a short input. */
+ * every digest, which costs as much as hashing a short input. Each thread keeps one digest
+ * context (EVP_Digest allocates and frees one per call); freed when the thread exits. */
 static EVP_MD *md5_fetched;
 static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
+static pthread_key_t md5_ctx_key;
+static bool md5_ctx_key_ok;
+
+static void md5_ctx_free(void *ctx) { EVP_MD_CTX_free(ctx); }
 
 static void md5_fetch(void)
 {
     md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
+    md5_ctx_key_ok = pthread_key_create(&md5_ctx_key, md5_ctx_free) == 0;
+}
+
+static void md5_digest(const void *p, size_t n, unsigned char *d)
+{
+    unsigned int len = 0;
+    pthread_once(&md5_once, md5_fetch);
+    const EVP_MD *md = md5_fetched ? md5_fetched : EVP_md5();
+    EVP_MD_CTX *ctx = md5_ctx_key_ok ? pthread_getspecific(md5_ctx_key) : NULL;
+    if (!ctx && md5_ctx_key_ok && (ctx = EVP_MD_CTX_new()) && pthread_setspecific(md5_ctx_key, ctx)) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    if (!ctx || !EVP_DigestInit_ex(ctx, md, NULL) || !EVP_DigestUpdate(ctx, p, n) ||
+        !EVP_DigestFinal_ex(ctx, d, &len))
+        EVP_Digest(p, n, d, &len, md, NULL);
 }
 
 static void acc_md5(struct acc *a, char out[33])
 {
     unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    pthread_once(&md5_once, md5_fetch);
-    EVP_Digest(a->p, a->len, d, &len, md5_fetched ? md5_fetched : EVP_md5(), NULL);
+    md5_digest(a->p, a->len, d);
     static const char hx[] = "0123456789abcdef";
     for (unsigned i = 0; i < 16; i++) {
         out[2 * i] = hx[d[i] >> 4];

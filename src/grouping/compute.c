@@ -238,6 +238,16 @@ static const char *norm_level(const char *l)
     return "error";
 }
 
+/* snprintf(dst, cap, "%s", s) without the formatting machinery. */
+static void copy_trunc(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
 /* ---------------- hashes and info ---------------- */
 
 static void collect_hashes(const struct grun *g, struct grouping_result *out)
@@ -351,8 +361,8 @@ int grouping_compute(const json_t *event, const struct grouping_config *cfg,
         collect_hashes(g, out);
         out->title = make_title(g);
         out->culprit = make_culprit(g);
-        snprintf(out->level, sizeof out->level, "%s", norm_level(g->ev.level));
-        snprintf(out->platform, sizeof out->platform, "%s", g->ev.platform);
+        copy_trunc(out->level, sizeof out->level, norm_level(g->ev.level));
+        copy_trunc(out->platform, sizeof out->platform, g->ev.platform);
         bool want_info = !(cfg && cfg->skip_info);
         if (want_info)
             out->info_json = make_info(g, out);

@@ -72,6 +72,7 @@ struct erule {
     int anchor_slot;     /* PRE_* or LOW_* */
     int anchor_k;        /* ANCHOR_PREFIX: 0, 1, 2 for the first 2, 4, 8 characters */
     uint32_t anchor_h;   /* prefix_hash / token_hash */
+    const char *anchor_lit; /* ANCHOR_PREFIX: the matcher's pattern; ANCHOR_CATEGORY: the category */
     char *desc;          /* matcher description for hints */
     int line;
 };
@@ -90,10 +91,12 @@ struct genh {
     uint32_t pstart[4][BUCKETS + 1];   /* PRE_* slot, bucket -> range in pent */
     uint32_t tstart[3][BUCKETS + 1];   /* LOW_* slot, bucket -> range in tent */
     int pfam[4], tfam[3];              /* families of the rules anchored in each slot */
+    uint64_t pfirst[4][4];             /* first bytes of the prefix anchors of each slot */
+    uint64_t pslash[4][4];             /* second bytes of those starting with '/' */
     uint64_t *rest;                    /* bitmap of the rules without an anchor */
 };
 
-enum { ANCHOR_NONE, ANCHOR_PREFIX, ANCHOR_TOKEN };
+enum { ANCHOR_NONE, ANCHOR_PREFIX, ANCHOR_TOKEN, ANCHOR_CATEGORY };
 enum { PRE_FUNCTION, PRE_MODULE, PRE_PACKAGE, PRE_PATH };
 enum { LOW_PATH, LOW_PACKAGE, LOW_FILENAME };
 
@@ -569,6 +572,7 @@ static void choose_anchor(struct erule *r)
             r->anchor_slot = slot;
             r->anchor_k = k == 8 ? 2 : k == 4 ? 1 : 0;
             r->anchor_h = prefix_hash(m->pattern, k);
+            r->anchor_lit = m->pattern;
         }
         for (int t = 0; t < m->ntok; t++)
             if (best < 2 || (best == 2 && m->tok_len[t] > best_len)) {
@@ -580,6 +584,14 @@ static void choose_anchor(struct erule *r)
                 r->anchor_h = m->tok[t];
             }
     }
+    /* a category rule: not indexed (categories are set while the rules run), but only frames
+     * with that category are tried */
+    for (int i = 0; i < r->nm && !best; i++)
+        if (r->m[i].key == MK_CATEGORY && !r->m[i].negated && r->m[i].form == F_EXACT) {
+            r->anchor = ANCHOR_CATEGORY;
+            r->anchor_lit = r->m[i].lit;
+            best = 1;
+        }
 }
 
 static int parse_rule(struct lexer *lx, struct erule *r)
@@ -758,6 +770,12 @@ static int index_table(struct genh *g, int kind, int nslots, struct aentry **out
                     e[pos].h = r->anchor_h;
                     e[pos++].rule = i;
                     fam[s] |= r->family_mask;
+                    if (kind == ANCHOR_PREFIX) {
+                        unsigned char c0 = (unsigned char)r->anchor_lit[0], c1 = (unsigned char)r->anchor_lit[1];
+                        g->pfirst[s][c0 >> 6] |= (uint64_t)1 << (c0 & 63);
+                        if (c0 == '/')
+                            g->pslash[s][c1 >> 6] |= (uint64_t)1 << (c1 & 63);
+                    }
                 }
             }
         }
@@ -776,7 +794,7 @@ static int index_rules(struct genh *g)
     if (!g->rest)
         return -1;
     for (int i = 0; i < g->n; i++)
-        if (g->rules[i].anchor == ANCHOR_NONE)
+        if (g->rules[i].anchor == ANCHOR_NONE || g->rules[i].anchor == ANCHOR_CATEGORY)
             g->rest[i / 64] |= (uint64_t)1 << (i % 64);
     return 0;
 }
@@ -857,6 +875,8 @@ struct stackprep {
     const char *all[5];          /* per all_slot: every frame's value, joined; NULL until built */
     uint64_t *cand[MAX_SETS];    /* per rule set: the rules some frame has the anchor of */
     uint32_t *ph[4];             /* per PRE_* slot: each frame's prefix hashes (prefix_hashes) */
+    uint64_t pfirst[4][4];       /* union of the rule sets' first bytes of prefix anchors */
+    uint64_t pslash[4][4];       /* ... and second bytes of those starting with '/' */
 };
 
 struct mctx {
@@ -919,13 +939,21 @@ static const char *lower_path(struct garena *a, const char *s, size_t n)
             break;
     if (i == n)
         return s;
-    char *d = garena_alloc(a, n + 1);
+    char *d = garena_alloc_raw(a, n + 1);
     if (!d)
         return NULL;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i + 8 <= n; i += 8) { /* 'A'..'Z' gain 0x20, '\\' becomes '/' */
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        x |= bytes_upper(x) >> 2;
+        x ^= (bytes_eq(x, '\\') >> 7) * ('\\' ^ '/');
+        memcpy(d + i, &x, 8);
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         d[i] = c == '\\' ? '/' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
     }
+    d[n] = '\0';
     return d;
 }
 
@@ -1010,7 +1038,8 @@ static const struct pathinfo *path_info(struct stackprep *p, int which)
         return NULL;
     }
     struct { const char *dir; size_t len; uint64_t mask; int frame; } dc[4];
-    int ndc = 0, next = 0;
+    struct { const char *raw; size_t len; int frame; } rc[4]; /* whole values (packages repeat) */
+    int ndc = 0, next = 0, nrc = 0, rnext = 0;
     for (size_t i = 0; i < st->n; i++) {
         seen8[i] = -1;
         const struct ev_frame *f = &st->frames[i];
@@ -1020,6 +1049,22 @@ static const struct pathinfo *path_info(struct stackprep *p, int which)
         if (!src)
             continue;
         size_t len = strlen(src), dl = len;
+        int same = -1;
+        for (int k = 0; k < nrc && same < 0; k++)
+            if (rc[k].len == len && (rc[k].raw == src || !memcmp(rc[k].raw, src, len)))
+                same = rc[k].frame;
+        if (same >= 0) {
+            v[i] = v[same];
+            fm[i] = fm[same];
+            seen8[i] = same;
+            continue;
+        }
+        rc[rnext].raw = src;
+        rc[rnext].len = len;
+        rc[rnext].frame = (int)i;
+        rnext = (rnext + 1) % 4;
+        if (nrc < 4)
+            nrc++;
         const char *lv = v[i] = lower_path(p->a, src, len);
         if (!lv) {
             p->oom = true;
@@ -1132,15 +1177,19 @@ static void prefixes_of(uint32_t h, const char *v, uint32_t *out)
     out[2] = mix32(h, 8);
 }
 
-static void value_prefixes(const char *v, bool pathlike, uint32_t *out)
+static bool byte_in(const uint64_t *set, unsigned char c) { return set[c >> 6] >> (c & 63) & 1; }
+
+/* Values whose first byte (or, with the leading '/', second byte) starts no anchor of the slot
+ * get no hashes: they cannot have any. */
+static void value_prefixes(const struct stackprep *p, int slot, const char *v, uint32_t *out)
 {
-    if (!v || !v[0]) { /* an anchor has 2+ characters */
-        memset(out, 0, (pathlike ? 6 : 3) * sizeof *out);
-        return;
-    }
-    prefixes_of(PREFIX_STEP(PREFIX_INIT, v[0]), v + 1, out);
+    bool pathlike = slot >= PRE_PACKAGE;
+    if (!v || !v[0] || !byte_in(p->pfirst[slot], (unsigned char)v[0]))
+        out[0] = out[1] = out[2] = 0; /* (an anchor has 2+ characters) */
+    else
+        prefixes_of(PREFIX_STEP(PREFIX_INIT, v[0]), v + 1, out);
     if (pathlike) {
-        if (v[0] != '/')
+        if (v && v[0] && v[0] != '/' && byte_in(p->pslash[slot], (unsigned char)v[0]))
             prefixes_of(PREFIX_STEP(PREFIX_INIT, '/'), v, out + 3);
         else
             out[3] = out[4] = out[5] = 0;
@@ -1175,7 +1224,7 @@ static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
         const char *v = slot == PRE_FUNCTION ? frame_function(f)
                         : slot == PRE_MODULE ? f->module
                                              : pi->low[i];
-        value_prefixes(v, slot >= PRE_PACKAGE, out);
+        value_prefixes(p, slot, v, out);
     }
     p->ph[slot] = ph;
     return ph;
@@ -1189,11 +1238,13 @@ struct anchor_view {
     int stride;
     uint64_t bit;         /* ANCHOR_TOKEN */
     const uint64_t *fmask;
+    const char *lit;      /* ANCHOR_CATEGORY */
+    const struct ev_frame *frames;
 };
 
 static struct anchor_view anchor_view(const struct erule *r, struct stackprep *p)
 {
-    struct anchor_view v = {r->anchor, r->anchor_h, NULL, 0, 0, NULL};
+    struct anchor_view v = {r->anchor, r->anchor_h, NULL, 0, 0, NULL, r->anchor_lit, p->st->frames};
     if (r->anchor == ANCHOR_PREFIX) {
         const uint32_t *ph = prefix_hashes(p, r->anchor_slot);
         v.stride = prefix_stride(r->anchor_slot);
@@ -1216,6 +1267,10 @@ static inline bool anchor_ok(const struct anchor_view *v, size_t idx)
     }
     if (v->kind == ANCHOR_TOKEN)
         return v->fmask && (v->fmask[idx] & v->bit);
+    if (v->kind == ANCHOR_CATEGORY) {
+        const char *c = v->frames[idx].category;
+        return c && c[0] == v->lit[0] && !strcmp(c, v->lit);
+    }
     return true;
 }
 
@@ -1291,9 +1346,9 @@ static bool rule_possible(const struct erule *r, const struct mctx *c)
     return true;
 }
 
-static struct stackprep *prepare(struct garena *a, const struct event *e, struct ev_stacktrace *st)
+static struct stackprep *prepare(struct garena *a, const struct genh *const *sets, int n_sets,
+                                 struct ev_stacktrace *st)
 {
-    (void)e;
     if (st->prep)
         return st->prep; /* computed by the classifier pass of this run */
     struct stackprep *p = garena_alloc(a, sizeof *p);
@@ -1301,6 +1356,12 @@ static struct stackprep *prepare(struct garena *a, const struct event *e, struct
         return NULL;
     p->st = st;
     p->a = a;
+    for (int s = 0; s < n_sets; s++)
+        for (int k = 0; sets[s] && k < 4; k++)
+            for (int w = 0; w < 4; w++) {
+                p->pfirst[k][w] |= sets[s]->pfirst[k][w];
+                p->pslash[k][w] |= sets[s]->pslash[k][w];
+            }
     for (size_t i = 0; i < st->n; i++)
         p->families |= 1 << st->frames[i].family;
     st->prep = p;
@@ -1468,7 +1529,7 @@ static void range_of(const struct eaction *a, size_t idx, size_t n, size_t *lo, 
 void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                    struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a)
 {
-    struct stackprep *p = prepare(a, e, st);
+    struct stackprep *p = prepare(a, sets, n_sets, st);
     if (!p)
         return;
     struct mctx c = {e, st, exc, p, any_category(st)};
@@ -1516,7 +1577,7 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
 {
     out->n = 0;
     out->m = NULL;
-    struct stackprep *p = prepare(a, e, (struct ev_stacktrace *)st);
+    struct stackprep *p = prepare(a, sets, n_sets, (struct ev_stacktrace *)st);
     if (!p)
         return -1;
     struct mctx c = {e, st, exc, p, any_category(st)};

@@ -295,14 +295,16 @@ static void split_tokens(const char *s, size_t n, struct tokens *t)
     buf_free(&cur);
 }
 
-static bool has_sub(const char *s, size_t n, const char *lit)
-{
-    size_t l = strlen(lit);
-    for (size_t i = 0; i + l <= n; i++)
-        if (s[i] == lit[0] && !memcmp(s + i, lit, l))
-            return true;
-    return false;
-}
+/* Byte classes for the scans below: NAME_* bits. */
+enum { NAME_PLAIN = 1, NAME_TRIGGER = 2, NAME_WORDSTART = 4 };
+static const unsigned char name_class[256] = {
+    ['0' ... '9'] = NAME_PLAIN, ['A' ... 'Z'] = NAME_PLAIN, ['a' ... 'k'] = NAME_PLAIN,
+    ['l'] = NAME_PLAIN | NAME_WORDSTART, ['m' ... 'n'] = NAME_PLAIN,
+    ['o'] = NAME_PLAIN | NAME_WORDSTART, ['p' ... 'z'] = NAME_PLAIN,
+    ['_'] = NAME_PLAIN, [':'] = NAME_PLAIN, ['.'] = NAME_PLAIN, ['~'] = NAME_PLAIN,
+    [0x01 ... 0x04] = NAME_TRIGGER, ['<'] = NAME_TRIGGER, ['`'] = NAME_TRIGGER,
+    ['{'] = NAME_TRIGGER, ['$'] = NAME_TRIGGER, ['?'] = NAME_TRIGGER, ['-'] = NAME_TRIGGER,
+};
 
 /* No byte that any rewriting pass before strip_args looks for: operators, " -> ", "`anonymous
  * namespace'", lambdas ("{lambda(", "lambda_", "$_"), "?A0x", generics '<', and no placeholder
@@ -311,19 +313,26 @@ static bool has_sub(const char *s, size_t n, const char *lit)
 static bool plain_but_args(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= 0x04 || c == '<' || c == '`' || c == '{' || c == '$' || c == '?' || c == '-')
+        unsigned char cls = name_class[(unsigned char)s[i]];
+        if (!(cls & (NAME_TRIGGER | NAME_WORDSTART)))
+            continue;
+        if (cls & NAME_TRIGGER)
+            return false;
+        if (s[i] == 'o' ? n - i >= 8 && !memcmp(s + i, "operator", 8)
+                        : n - i >= 7 && !memcmp(s + i, "lambda_", 7))
             return false;
     }
-    return !has_sub(s, n, "operator") && !has_sub(s, n, "lambda_");
+    return true;
 }
 
-/* split_tokens would return exactly s[0..n) as its only token. */
+/* split_tokens would return exactly s[0..n) as its only token: no whitespace, brackets or
+ * placeholder bytes. */
 static bool single_token(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (is_ws(c) || strchr("(){}[]<>", c) || (unsigned char)c <= 0x04)
+        unsigned char c = (unsigned char)s[i];
+        if (c == '(' || c == ')' || c == '{' || c == '}' || c == '[' || c == ']' || c == '<' ||
+            c == '>' || (c <= ' ' && (c <= 0x04 || is_ws((char)c))))
             return false;
     }
     return true;
@@ -337,11 +346,10 @@ static bool plain_name(const char *s, size_t n)
     if (!n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == ':' || c == '.' || c == '~'))
+        unsigned char cls = name_class[(unsigned char)s[i]];
+        if (!(cls & NAME_PLAIN))
             return false;
-        if (c == 'l' && n - i >= 7 && !memcmp(s + i, "lambda_", 7))
+        if ((cls & NAME_WORDSTART) && s[i] == 'l' && n - i >= 7 && !memcmp(s + i, "lambda_", 7))
             return false;
     }
     return true;
@@ -349,7 +357,7 @@ static bool plain_name(const char *s, size_t n)
 
 static const char *trim_native(struct garena *a, const char *function)
 {
-    if (!strcmp(function, "<redacted>") || !strcmp(function, "<unknown>"))
+    if (function[0] == '<' && (!strcmp(function, "<redacted>") || !strcmp(function, "<unknown>")))
         return function;
     const char *s = function;
     size_t n = strlen(s);
@@ -504,22 +512,30 @@ suffixes:
         }
     }
     const char *out = garena_strndup(a, r, rlen);
-    buf_free(&x);
-    buf_free(&y);
-    buf_free(&tok);
-    buf_free(&t.text);
+    if (x.data) { /* (the fast paths used none of them) */
+        buf_free(&x);
+        buf_free(&y);
+        buf_free(&tok);
+        buf_free(&t.text);
+    }
     return out ? out : function;
+}
+
+const char *gfunc_trim_as(struct garena *a, const char *func, int family, bool csharp)
+{
+    if (!func)
+        return NULL;
+    if (csharp) {
+        const char *p = strstr(func, " (");
+        return p ? garena_strndup(a, func, (size_t)(p - func)) : func;
+    }
+    if (family == EVENT_FAMILY_NATIVE)
+        return trim_native(a, func);
+    return func;
 }
 
 const char *gfunc_trim(struct garena *a, const char *func, const char *platform)
 {
-    if (!func)
-        return NULL;
-    if (platform && !strcmp(platform, "csharp")) {
-        const char *p = strstr(func, " (");
-        return p ? garena_strndup(a, func, (size_t)(p - func)) : func;
-    }
-    if (event_platform_family(platform) == EVENT_FAMILY_NATIVE)
-        return trim_native(a, func);
-    return func;
+    return gfunc_trim_as(a, func, event_platform_family(platform),
+                         platform && !strcmp(platform, "csharp"));
 }

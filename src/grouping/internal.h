@@ -58,6 +58,8 @@ size_t gparam_space_len(const char *p);
 /* Sentry's trim_function_name: native signatures, C# argument lists; else unchanged.
  * Returns func itself or an arena copy. */
 const char *gfunc_trim(struct garena *a, const char *func, const char *platform);
+/* Same, with the platform's family and whether it is "csharp" known. */
+const char *gfunc_trim_as(struct garena *a, const char *func, int family, bool csharp);
 
 /* ---- stack trace rules (enhancements) ---- */
 struct genh;

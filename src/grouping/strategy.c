@@ -41,7 +41,7 @@ static void normalize_stack(struct event *e, struct ev_stacktrace *st, const str
             continue;
         if (f->family != EVENT_FAMILY_NATIVE && !(f->pflags & EVENT_P_CSHARP))
             continue; /* trimming only changes native and C# names */
-        const char *t = gfunc_trim(&g->arena, f->function, event_frame_platform(e, f));
+        const char *t = gfunc_trim_as(&g->arena, f->function, f->family, f->pflags & EVENT_P_CSHARP);
         if (t && strcmp(t, f->function) != 0) {
             f->raw_function = f->function;
             f->function = t;
@@ -287,11 +287,18 @@ static const char *collapse_ws(struct garena *a, const char *s, size_t *codepoin
                 memcpy(d + len, &x, 8);
                 uint64_t stop = ((x - ones * 0x21) & ~x & highs) | (x & highs);
                 size_t k = stop ? (size_t)__builtin_ctzll(stop) >> 3 : 8;
+                /* a single space between printable bytes stays as it is (already copied) */
+                if (k < 8 && p[k] == ' ' && (unsigned char)p[k + 1] > ' ' && (unsigned char)p[k + 1] < 0x80)
+                    k++;
+                else if (k < 8) {
+                    len += k;
+                    cps += k;
+                    p += k;
+                    break;
+                }
                 len += k;
                 cps += k;
                 p += k;
-                if (k < 8)
-                    break;
             }
             continue;
         }
