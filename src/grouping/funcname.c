@@ -529,9 +529,18 @@ const char *gfunc_trim_as(struct garena *a, const char *func, int family, bool c
         const char *p = strstr(func, " (");
         return p ? garena_strndup(a, func, (size_t)(p - func)) : func;
     }
-    if (family == EVENT_FAMILY_NATIVE)
-        return trim_native(a, func);
-    return func;
+    if (family != EVENT_FAMILY_NATIVE)
+        return func;
+    /* trimming is a pure function of the name, and native stacks repeat names */
+    size_t n = strlen(func), vlen, aux;
+    uint64_t h = gmemo_hash(func, n);
+    const char *v = n <= GMEMO_MAX_KEY ? gmemo_get(GMEMO_TRIM, func, n, h, &vlen, &aux) : NULL;
+    if (v)
+        return vlen == n && !memcmp(v, func, n) ? func : garena_strndup(a, v, vlen);
+    const char *t = trim_native(a, func);
+    if (t && n <= GMEMO_MAX_KEY)
+        gmemo_put(GMEMO_TRIM, func, n, h, t, strlen(t), 0);
+    return t;
 }
 
 const char *gfunc_trim(struct garena *a, const char *func, const char *platform)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- arena: every allocation of one grouping run, freed at once ---- */
 struct garena {
@@ -33,6 +34,18 @@ char *garena_strndup(struct garena *a, const char *s, size_t n);
 char *garena_strdup(struct garena *a, const char *s);
 char *garena_printf(struct garena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void  garena_free(struct garena *a);
+
+/* ---- per-thread memo of pure string functions ----
+ * Results of functions of one string (native name trimming, ...) are kept per thread, keyed by
+ * the string's bytes: frames repeat across events. A table of GMEMO_SLOTS entries per kind,
+ * direct-mapped, an entry replaced when another key takes its slot; freed when the thread
+ * exits. Values found are copied out by the caller (a later put may free them). */
+enum { GMEMO_TRIM, GMEMO_CONTEXT, GMEMO_KINDS };
+#define GMEMO_MAX_KEY 512        /* longer keys are not kept */
+uint64_t gmemo_hash(const char *s, size_t n);
+/* The value kept for key s[0..n) (hash h) and its number aux, or NULL. */
+const char *gmemo_get(int kind, const char *s, size_t n, uint64_t h, size_t *vlen, size_t *aux);
+void gmemo_put(int kind, const char *s, size_t n, uint64_t h, const char *v, size_t vlen, size_t aux);
 
 /* ---- glob (Sentry's glob_match semantics) ---- */
 enum { GGLOB_DOUBLESTAR = 1, GGLOB_ICASE = 2, GGLOB_PATH = 4 };

@@ -334,6 +334,23 @@ static const char *collapse_ws(struct garena *a, const char *s, size_t *codepoin
     return len ? d : "";
 }
 
+/* collapse_ws, remembered per thread (the same source lines come back event after event). */
+static const char *collapse_ws_memo(struct garena *a, const char *s, size_t *codepoints)
+{
+    size_t n = strlen(s), vlen;
+    if (n > GMEMO_MAX_KEY)
+        return collapse_ws(a, s, codepoints);
+    uint64_t h = gmemo_hash(s, n);
+    const char *v = gmemo_get(GMEMO_CONTEXT, s, n, h, &vlen, codepoints);
+    if (v) {
+        const char *c = vlen ? garena_strndup(a, v, vlen) : "";
+        return c ? c : ""; /* (out of memory: as collapse_ws) */
+    }
+    const char *r = collapse_ws(a, s, codepoints);
+    gmemo_put(GMEMO_CONTEXT, s, n, h, r, strlen(r), *codepoints);
+    return r;
+}
+
 static const char *rsplit_dot(const char *s)
 {
     const char *d = strrchr(s, '.');
@@ -443,7 +460,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     struct gcomp *ctx = NULL;
     if (truthy(f->context_line) && (pf & EVENT_P_CONTEXT_LINES)) {
         size_t cps;
-        const char *line = collapse_ws(a, f->context_line, &cps);
+        const char *line = collapse_ws_memo(a, f->context_line, &cps);
         if (!*line) {
             ctx = gcomp_new(a, "context-line");
         } else {

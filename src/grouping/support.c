@@ -2,6 +2,7 @@
 #include "grouping/internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +91,94 @@ void garena_free(struct garena *a)
     a->head = NULL;
     a->cur = a->first;
     a->end = a->first + sizeof a->first;
+}
+
+/* ---------------- per-thread memo ---------------- */
+
+#define GMEMO_SLOTS 4096
+struct gmemo_ent {
+    uint64_t h;
+    uint32_t klen, vlen, aux;
+    char *kv;                    /* key bytes, then value bytes; NULL when empty */
+};
+struct gmemo {
+    struct gmemo_ent ent[GMEMO_KINDS][GMEMO_SLOTS];
+};
+
+static pthread_key_t gmemo_key;
+static pthread_once_t gmemo_once = PTHREAD_ONCE_INIT;
+static bool gmemo_key_ok;
+static _Thread_local struct gmemo *gmemo_tl;
+
+static void gmemo_destroy(void *p)
+{
+    struct gmemo *m = p;
+    for (int k = 0; k < GMEMO_KINDS; k++)
+        for (int i = 0; i < GMEMO_SLOTS; i++)
+            free(m->ent[k][i].kv);
+    free(m);
+}
+
+static void gmemo_init(void) { gmemo_key_ok = pthread_key_create(&gmemo_key, gmemo_destroy) == 0; }
+
+static struct gmemo *gmemo_self(bool create)
+{
+    if (gmemo_tl || !create)
+        return gmemo_tl;
+    pthread_once(&gmemo_once, gmemo_init);
+    if (!gmemo_key_ok)
+        return NULL;
+    struct gmemo *m = calloc(1, sizeof *m);
+    if (m && pthread_setspecific(gmemo_key, m) != 0) {
+        free(m);
+        m = NULL;
+    }
+    return gmemo_tl = m;
+}
+
+uint64_t gmemo_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        h = (h ^ x) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    }
+    uint64_t x = 0;
+    memcpy(&x, s + i, n - i);
+    h = (h ^ x) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 29);
+}
+
+const char *gmemo_get(int kind, const char *s, size_t n, uint64_t h, size_t *vlen, size_t *aux)
+{
+    struct gmemo *m = gmemo_self(false);
+    if (!m)
+        return NULL;
+    const struct gmemo_ent *e = &m->ent[kind][h % GMEMO_SLOTS];
+    if (!e->kv || e->h != h || e->klen != n || memcmp(e->kv, s, n) != 0)
+        return NULL;
+    *vlen = e->vlen;
+    *aux = e->aux;
+    return e->kv + n;
+}
+
+void gmemo_put(int kind, const char *s, size_t n, uint64_t h, const char *v, size_t vlen, size_t aux)
+{
+    struct gmemo *m = gmemo_self(true);
+    if (!m || n > GMEMO_MAX_KEY || vlen > GMEMO_MAX_KEY)
+        return;
+    struct gmemo_ent *e = &m->ent[kind][h % GMEMO_SLOTS];
+    char *kv = malloc(n + vlen + 1);
+    if (!kv)
+        return;
+    memcpy(kv, s, n);
+    memcpy(kv + n, v, vlen);
+    kv[n + vlen] = '\0';
+    free(e->kv);
+    *e = (struct gmemo_ent){h, (uint32_t)n, (uint32_t)vlen, (uint32_t)aux, kv};
 }
 
 /* ---------------- glob ---------------- */

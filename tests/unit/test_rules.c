@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,76 @@ static void test_enhancement_effects(void **state)
     json_decref(info);
 }
 
+/* Each shape a glob is compiled to (exact, prefix, prefix without '/', suffix, contains, prefix and
+ * suffix, general glob), on plain and path-like keys: the frames a rule removes from the hash. */
+static void test_rule_shapes(void **state)
+{
+    (void)state;
+    const char *ev = PY_EVENT("{\"module\":\"m0\",\"function\":\"foo\",\"abs_path\":\"/srv/App/x.py\",\"in_app\":true},"
+                              "{\"module\":\"m1\",\"function\":\"f2\",\"abs_path\":\"/srv/app/sub/y.py\",\"in_app\":true},"
+                              "{\"module\":\"m2\",\"function\":\"abcz\",\"abs_path\":\"/opt/lib/z.py\",\"in_app\":true},"
+                              "{\"module\":\"m3\",\"function\":\"bar2\",\"abs_path\":\"C:\\\\Srv\\\\App\\\\w.py\",\"in_app\":true}");
+    static const struct {
+        const char *rule;
+        const char *removed; /* frame indexes */
+    } cases[] = {
+        {"function:f2", "1"},          {"function:f*", "01"},          {"function:*2", "13"},
+        {"function:*oo*", "0"},        {"function:a*z", "2"},          {"function:?2", "1"},
+        {"function:**", "0123"},       {"path:/srv/app/x.py", "0"},    {"path:/srv/**", "01"},
+        {"path:/srv/app/*", "0"},      {"path:**/y.py", "1"},          {"path:**/app/**", "013"},
+        {"path:c:/srv/**", "3"},       {"path:**/lib/**", "2"},        {"path:*.py", ""},
+        {"module:m?", "0123"},         {"module:m1 function:f*", "1"}, {"!path:/srv/** module:m*", "23"},
+        {"function:b?r*", "3"},
+    };
+    const char *mods[] = {"m0", "m1", "m2", "m3"}, *funcs[] = {"foo", "f2", "abcz", "bar2"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *vals[9];
+        size_t n = 0;
+        for (int f = 0; f < 4; f++)
+            if (!strchr(cases[i].removed, '0' + f)) {
+                vals[n++] = mods[f];
+                vals[n++] = funcs[f];
+            }
+        vals[n++] = "E";
+        if (n == 1)
+            vals[n++] = "v"; /* no frame left: type and value instead of the stack trace */
+        char rule[128], want[33];
+        snprintf(rule, sizeof rule, "%s -group\n", cases[i].rule);
+        json_t *info = info_for(ev, rule, NULL);
+        md5_of(vals, n, want);
+        if (!vhash(info, "app") || strcmp(vhash(info, "app"), want) != 0)
+            fail_msg("rule '%s' should remove frames [%s]", cases[i].rule, cases[i].removed);
+        json_decref(info);
+    }
+}
+
+/* A value long enough to run the glob out of its step budget gets the glob's answer (no match),
+ * not the plain string test's. */
+static void test_rule_shape_budget(void **state)
+{
+    (void)state;
+    size_t n = 300000;
+    char *fn = malloc(n + 2);
+    assert_non_null(fn);
+    memset(fn, 'a', n);
+    memcpy(fn + n, "2", 2);
+    json_t *ev = json_pack("{s:s, s:{s:[{s:s, s:{s:[{s:s, s:s, s:b}, {s:s, s:s, s:b}]}}]}}",
+                           "platform", "python", "exception", "values", "type", "E", "stacktrace",
+                           "frames", "module", "m0", "function", fn, "in_app", 1,
+                           "module", "m1", "function", "short2", "in_app", 1);
+    assert_non_null(ev);
+    struct grouping_config cfg = {.enhancements = "function:*2 -group\n"};
+    struct grouping_result r;
+    char err[ERRMSG_SIZE], want[33];
+    assert_int_equal(grouping_compute(ev, &cfg, &r, err), 0);
+    const char *vals[] = {"m0", fn, "E"}; /* "short2" is removed, the long name is not */
+    md5_of(vals, 3, want);
+    assert_string_equal(r.hashes[0], want);
+    grouping_result_free(&r);
+    json_decref(ev);
+    free(fn);
+}
+
 static void test_builtin_defaults(void **state)
 {
     (void)state;
@@ -318,6 +389,8 @@ int main(void)
         cmocka_unit_test(test_enhancement_syntax),
         cmocka_unit_test(test_fingerprint_syntax),
         cmocka_unit_test(test_enhancement_effects),
+        cmocka_unit_test(test_rule_shapes),
+        cmocka_unit_test(test_rule_shape_budget),
         cmocka_unit_test(test_builtin_defaults),
         cmocka_unit_test(test_fingerprint_rules),
     };
