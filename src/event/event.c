@@ -264,16 +264,43 @@ static void parse_frame(struct event *e, const json_t *j, struct ev_frame *f)
 }
 
 /* Count the frames a stacktrace object would contribute (non-null objects), capped. */
-static size_t count_frames(const json_t *st)
+static size_t count_frames(const json_t *st, bool exact)
 {
     const json_t *frames = json_is_object(st) ? json_object_get(st, "frames") : NULL;
     if (!json_is_array(frames))
         return 0;
     size_t n = 0, sz = json_array_size(frames);
+    if (!exact) /* an upper bound: the array's length */
+        return sz > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : sz;
     for (size_t i = 0; i < sz; i++)
         if (json_is_object(json_array_get(frames, i)))
             n++;
     return n > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : n;
+}
+
+/* Frames to allocate for the stack traces of the event: the kept frames of each, capped at
+ * EVENT_MAX_TOTAL_FRAMES in all. When the arrays' lengths stay under that cap, their sum is
+ * used (a few slots too many if some entries are not objects; no stack trace is cut either way)
+ * instead of looking at every entry. */
+static size_t count_event_frames(const json_t *top_st, const json_t *exc_values, size_t exc_first,
+                                 const json_t *thr_values, bool exact)
+{
+    size_t frames = count_frames(top_st, exact), n_thr = 0;
+    size_t exc_size = exc_values ? json_array_size(exc_values) : 0;
+    for (size_t i = exc_first; i < exc_size; i++) {
+        const json_t *x = json_array_get(exc_values, i);
+        if (json_is_object(x))
+            frames += count_frames(json_object_get(x, "stacktrace"), exact);
+    }
+    size_t thr_size = thr_values ? json_array_size(thr_values) : 0;
+    for (size_t i = 0; i < thr_size && n_thr < EVENT_MAX_THREADS; i++) {
+        const json_t *t = json_array_get(thr_values, i);
+        if (json_is_object(t)) {
+            n_thr++;
+            frames += count_frames(json_object_get(t, "stacktrace"), exact);
+        }
+    }
+    return frames;
 }
 
 /* Fill st from a stacktrace object. Returns true when it has a "frames" array (maybe empty). */
@@ -563,7 +590,7 @@ int event_parse(const json_t *ev, struct event *out, char *err)
     if (!top_st)
         top_st = top[T_STACKTRACE_I];
 
-    size_t n_exc = 0, n_thr = 0, frames = count_frames(top_st);
+    size_t n_exc = 0, n_thr = 0, frames;
     size_t exc_size = exc_values ? json_array_size(exc_values) : 0;
     size_t exc_first = 0;
     for (size_t i = 0; i < exc_size; i++)
@@ -577,19 +604,13 @@ int event_parse(const json_t *ev, struct event *out, char *err)
                 seen++;
         n_exc = EVENT_MAX_EXCEPTIONS;
     }
-    for (size_t i = exc_first; i < exc_size; i++) {
-        const json_t *x = json_array_get(exc_values, i);
-        if (json_is_object(x))
-            frames += count_frames(json_object_get(x, "stacktrace"));
-    }
     size_t thr_size = thr_values ? json_array_size(thr_values) : 0;
-    for (size_t i = 0; i < thr_size && n_thr < EVENT_MAX_THREADS; i++) {
-        const json_t *t = json_array_get(thr_values, i);
-        if (json_is_object(t)) {
+    for (size_t i = 0; i < thr_size && n_thr < EVENT_MAX_THREADS; i++)
+        if (json_is_object(json_array_get(thr_values, i)))
             n_thr++;
-            frames += count_frames(json_object_get(t, "stacktrace"));
-        }
-    }
+    frames = count_event_frames(top_st, exc_values, exc_first, thr_values, false);
+    if (frames > EVENT_MAX_TOTAL_FRAMES)
+        frames = count_event_frames(top_st, exc_values, exc_first, thr_values, true);
     if (frames > EVENT_MAX_TOTAL_FRAMES)
         frames = EVENT_MAX_TOTAL_FRAMES;
 

@@ -138,9 +138,11 @@ int grouping_validate_rules(int kind, const char *text, char *err)
 /* First line, at most 100 code points (97 + "..." when longer), like Sentry's truncatechars. */
 static void first_line_trunc(struct buf *b, const char *s)
 {
-    size_t n = 0;
-    while (s[n] && s[n] != '\n' && s[n] != '\r')
-        n++;
+    size_t n = strcspn(s, "\n\r");
+    if (n <= 100) { /* at most 100 bytes: at most 100 code points */
+        buf_append(b, s, n);
+        return;
+    }
     size_t cps = 0, cut97 = n;
     for (size_t i = 0; i < n; i++)
         if (((unsigned char)s[i] & 0xC0) != 0x80) {

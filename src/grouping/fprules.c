@@ -26,6 +26,7 @@ enum fgroup { G_TOPLEVEL, G_EXC, G_LOG, G_TAGS, G_FRAMES, G_FAMILY, G_SDK, G_REL
 struct fmatcher {
     int key, group;
     bool negated;
+    unsigned char families;  /* FK_FAMILY: bit per EVENT_FAMILY_* the pattern lists (or "all") */
     char *pattern;
     char *tag;           /* FK_TAG: tag name */
 };
@@ -141,6 +142,21 @@ static int push_ptr(void **arr, int *n, size_t elem, int *cap)
     return 0;
 }
 
+static bool flag_list_has(const char *pattern, const char *value)
+{
+    size_t vl = strlen(value);
+    for (const char *p = pattern; *p;) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if ((n == 3 && !strncmp(p, "all", 3)) || (n == vl && !strncmp(p, value, n)))
+            return true;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return false;
+}
+
 static int parse_rule(struct lex *l, struct frule *r)
 {
     memset(r, 0, sizeof *r);
@@ -190,6 +206,10 @@ static int parse_rule(struct lex *l, struct frule *r)
         }
         if (m.key == FK_TAG)
             m.tag = strndup(k + 5, kn - 5);
+        if (m.key == FK_FAMILY)
+            for (int f = EVENT_FAMILY_OTHER; f <= EVENT_FAMILY_JAVASCRIPT; f++)
+                if (flag_list_has(m.pattern, event_family_name(f)))
+                    m.families |= (unsigned char)(1u << f);
         if (m.key == FK_APP) {
             const char *v = m.pattern;
             if (strcasecmp(v, "yes") && strcasecmp(v, "no") && strcasecmp(v, "true") &&
@@ -322,20 +342,6 @@ static bool tobool(const char *v)
     return !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1");
 }
 
-static bool flag_list_has(const char *pattern, const char *value)
-{
-    size_t vl = strlen(value);
-    for (const char *p = pattern; *p;) {
-        const char *c = strchr(p, ',');
-        size_t n = c ? (size_t)(c - p) : strlen(p);
-        if ((n == 3 && !strncmp(p, "all", 3)) || (n == vl && !strncmp(p, value, n)))
-            return true;
-        if (!c)
-            break;
-        p = c + 1;
-    }
-    return false;
-}
 
 static char *lower_dup(const char *s, char *stack, size_t cap)
 {
@@ -497,7 +503,7 @@ static bool group_match(const struct frule *r, int group, const struct event *e,
                 continue;
             bool rv;
             if (group == G_FAMILY)
-                rv = flag_list_has(m->pattern, event_family_name(e->family));
+                rv = m->families >> e->family & 1;
             else if (group == G_SDK)
                 rv = e->sdk_name && flag_list_has(m->pattern, e->sdk_name);
             else
