@@ -72,6 +72,7 @@ struct erule {
     int anchor_slot;     /* PRE_* or LOW_* */
     int anchor_k;        /* ANCHOR_PREFIX: 0, 1, 2 for the first 2, 4, 8 characters */
     uint32_t anchor_h;   /* prefix_hash / token_hash */
+    uint64_t anchor_mask; /* ANCHOR_TOKEN: the frame mask bits of all the matcher's tokens */
     const char *anchor_lit; /* ANCHOR_PREFIX: the matcher's pattern; ANCHOR_CATEGORY: the category */
     char *desc;          /* matcher description for hints */
     int line;
@@ -91,8 +92,8 @@ struct genh {
     uint32_t pstart[4][BUCKETS + 1];   /* PRE_* slot, bucket -> range in pent */
     uint32_t tstart[3][BUCKETS + 1];   /* LOW_* slot, bucket -> range in tent */
     int pfam[4], tfam[3];              /* families of the rules anchored in each slot */
-    uint64_t pfirst[4][4];             /* first bytes of the prefix anchors of each slot */
-    uint64_t pslash[4][4];             /* second bytes of those starting with '/' */
+    uint64_t pfirst[3][4][4];          /* per family, slot: first bytes of the prefix anchors */
+    uint64_t pslash[3][4][4];          /* ... second bytes of those starting with '/' */
     uint64_t *rest;                    /* bitmap of the rules without an anchor */
 };
 
@@ -582,6 +583,7 @@ static void choose_anchor(struct erule *r)
                 r->anchor_slot = m->key == MK_PATH ? LOW_PATH : m->key == MK_PACKAGE ? LOW_PACKAGE
                                                                                     : LOW_FILENAME;
                 r->anchor_h = m->tok[t];
+                r->anchor_mask = m->tokmask;
             }
     }
     /* a category rule: not indexed (categories are set while the rules run), but only frames
@@ -772,9 +774,13 @@ static int index_table(struct genh *g, int kind, int nslots, struct aentry **out
                     fam[s] |= r->family_mask;
                     if (kind == ANCHOR_PREFIX) {
                         unsigned char c0 = (unsigned char)r->anchor_lit[0], c1 = (unsigned char)r->anchor_lit[1];
-                        g->pfirst[s][c0 >> 6] |= (uint64_t)1 << (c0 & 63);
-                        if (c0 == '/')
-                            g->pslash[s][c1 >> 6] |= (uint64_t)1 << (c1 & 63);
+                        for (int f = 0; f < 3; f++) {
+                            if (!(r->family_mask & (1 << f)))
+                                continue;
+                            g->pfirst[f][s][c0 >> 6] |= (uint64_t)1 << (c0 & 63);
+                            if (c0 == '/')
+                                g->pslash[f][s][c1 >> 6] |= (uint64_t)1 << (c1 & 63);
+                        }
                     }
                 }
             }
@@ -875,7 +881,8 @@ struct stackprep {
     const char *all[5];          /* per all_slot: every frame's value, joined; NULL until built */
     uint64_t *cand[MAX_SETS];    /* per rule set: the rules some frame has the anchor of */
     uint32_t *ph[4];             /* per PRE_* slot: each frame's prefix hashes (prefix_hashes) */
-    uint64_t pfirst[4][4];       /* union of the rule sets' first bytes of prefix anchors */
+    uint64_t pfirst[4][4];       /* first bytes of the prefix anchors of the rule sets' rules
+                                    for the families present */
     uint64_t pslash[4][4];       /* ... and second bytes of those starting with '/' */
 };
 
@@ -1252,7 +1259,7 @@ static struct anchor_view anchor_view(const struct erule *r, struct stackprep *p
     } else if (r->anchor == ANCHOR_TOKEN) {
         const struct pathinfo *pi = path_info(p, r->anchor_slot);
         v.fmask = pi ? pi->fmask : NULL;
-        v.bit = TOKEN_FRAME_BIT(r->anchor_h);
+        v.bit = r->anchor_mask; /* every token of the matcher, the anchor's among them */
     }
     return v;
 }
@@ -1266,7 +1273,7 @@ static inline bool anchor_ok(const struct anchor_view *v, size_t idx)
         return h[0] == v->h || (v->stride == 6 && h[3] == v->h);
     }
     if (v->kind == ANCHOR_TOKEN)
-        return v->fmask && (v->fmask[idx] & v->bit);
+        return v->fmask && (v->fmask[idx] & v->bit) == v->bit;
     if (v->kind == ANCHOR_CATEGORY) {
         const char *c = v->frames[idx].category;
         return c && c[0] == v->lit[0] && !strcmp(c, v->lit);
@@ -1356,14 +1363,16 @@ static struct stackprep *prepare(struct garena *a, const struct genh *const *set
         return NULL;
     p->st = st;
     p->a = a;
-    for (int s = 0; s < n_sets; s++)
-        for (int k = 0; sets[s] && k < 4; k++)
-            for (int w = 0; w < 4; w++) {
-                p->pfirst[k][w] |= sets[s]->pfirst[k][w];
-                p->pslash[k][w] |= sets[s]->pslash[k][w];
-            }
     for (size_t i = 0; i < st->n; i++)
         p->families |= 1 << st->frames[i].family;
+    for (int s = 0; s < n_sets; s++)
+        for (int f = 0; sets[s] && f < 3; f++)
+            if (p->families & (1 << f))
+                for (int k = 0; k < 4; k++)
+                    for (int w = 0; w < 4; w++) {
+                        p->pfirst[k][w] |= sets[s]->pfirst[f][k][w];
+                        p->pslash[k][w] |= sets[s]->pslash[f][k][w];
+                    }
     st->prep = p;
     return p;
 }
