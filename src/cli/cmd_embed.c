@@ -1,6 +1,6 @@
 /* faultline embed: embed texts with a GGUF encoder and print the vectors as JSON lines.
  *
- *   faultline embed [--model FILE] [--threads N] [--max-tokens N] [--ids] [TEXT...]
+ *   faultline embed [--model FILE] [--threads N] [--precision P] [--max-tokens N] [--ids] [TEXT...]
  *
  * Texts come from the arguments, or one per line on stdin when there are none. Each output line
  * is {"text": ..., "tokens": N, "vector": [...]} (plus "ids" with --ids). */
@@ -18,11 +18,13 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: faultline embed [--model FILE] [--threads N] [--max-tokens N] [--ids] [TEXT...]\n"
+            "usage: faultline embed [--model FILE] [--threads N] [--precision P] [--max-tokens N] [--ids] [TEXT...]\n"
             "Embeds each TEXT (or each line of stdin when no TEXT is given) and prints one JSON\n"
             "object per line: {\"text\", \"tokens\", \"vector\"}.\n"
             "  --model FILE      GGUF model (default: $FAULTLINE_MODEL, then models/use-lite.gguf)\n"
-            "  --threads N       OpenBLAS threads (default: $FAULTLINE_EMBED_THREADS, then 1)\n"
+            "  --threads N       encoder threads, OpenBLAS and oneDNN (default: $FAULTLINE_EMBED_THREADS, then 1)\n"
+            "  --precision P     fp32, bf16 or auto: bf16 projections where the CPU has them\n"
+            "                    (default: $FAULTLINE_EMBED_PRECISION, then auto)\n"
             "  --max-tokens N    read at most N tokens per text (default: the model's limit)\n"
             "  --ids             also print the token ids\n");
 }
@@ -81,7 +83,7 @@ static int emit(struct embed_model *m, char **texts, int n, int with_ids)
 
 int cmd_embed(int argc, char **argv)
 {
-    const char *model = NULL, *threads = NULL, *maxtok = NULL;
+    const char *model = NULL, *threads = NULL, *maxtok = NULL, *precision = NULL;
     int with_ids = 0, first_text = argc;
     for (int i = 1; i < argc; i++) {
         int r;
@@ -91,6 +93,7 @@ int cmd_embed(int argc, char **argv)
         }
         if ((r = cli_take_value(argc, argv, &i, "--model", &model)) ||
             (r = cli_take_value(argc, argv, &i, "--threads", &threads)) ||
+            (r = cli_take_value(argc, argv, &i, "--precision", &precision)) ||
             (r = cli_take_value(argc, argv, &i, "--max-tokens", &maxtok))) {
             if (r < 0)
                 return 2;
@@ -120,8 +123,13 @@ int cmd_embed(int argc, char **argv)
         }
         model = path;
     }
+    enum embed_precision prec = EMBED_PRECISION_AUTO;
+    if (precision && embed_precision_parse(precision, &prec) < 0) {
+        fprintf(stderr, "faultline embed: --precision wants fp32, bf16 or auto, not '%s'\n", precision);
+        return 2;
+    }
     struct embed_model *m;
-    if (embed_model_load(model, &m, err)) {
+    if (precision ? embed_model_load_precision(model, prec, &m, err) : embed_model_load(model, &m, err)) {
         fprintf(stderr, "faultline embed: %s\n", err);
         return 1;
     }

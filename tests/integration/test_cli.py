@@ -1,6 +1,7 @@
 """The command-line contract of docs/api.md: serve, project create/list, token create, --help."""
 
 import concurrent.futures
+import json
 import re
 import subprocess
 
@@ -127,3 +128,21 @@ def test_restart_keeps_data(make_server):
     assert p.get_event(eid) is not None
     assert requests.get(srv.url("/api/0/projects/"),
                         headers={"Authorization": f"Bearer {srv.token}"}, timeout=10).status_code == 200
+
+
+def test_embed_precision():
+    """`faultline embed --precision`: fp32 and the default (bf16 where the CPU has it) give unit
+    vectors that agree (cosine >= 0.9999, the encoder's accuracy gate); a bad value is refused."""
+    text = "KeyError: 'user_id'\n  File \"app/views.py\", line 42, in get_user"
+    vecs = {}
+    for prec in ("fp32", "auto"):
+        p = subprocess.run([harness.BIN, "embed", "--precision", prec, text], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr
+        vecs[prec] = json.loads(p.stdout.splitlines()[0])["vector"]
+        assert abs(sum(x * x for x in vecs[prec]) - 1.0) < 1e-4
+    cosine = sum(a * b for a, b in zip(vecs["fp32"], vecs["auto"]))
+    assert cosine >= 0.9999, cosine
+    p = subprocess.run([harness.BIN, "embed", "--precision", "fp16", text], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 2 and "--precision" in p.stderr
