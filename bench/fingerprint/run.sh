@@ -8,8 +8,10 @@ mkdir -p "$W"
 [ -s "$W/defects4j.jsonl.gz" ] || /usr/bin/python3 tools/convert_defects4j.py --out "$W/defects4j.jsonl.gz" >/dev/null
 [ -s "$W/socorro.jsonl.gz" ] || /usr/bin/python3 tools/convert_socorro.py --out "$W/socorro.jsonl.gz" >/dev/null
 CMD="taskset -c 0 nice -n 5 $BIN --seconds 3 --synthetic 1000 --label defects4j-java $W/defects4j.jsonl.gz --label socorro-native $W/socorro.jsonl.gz"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 $CMD > "$W/raw.json"
-/usr/bin/python3 - "$W/raw.json" "$CMD" <<'PY'
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+/usr/bin/python3 - "$W/raw.json" "$CMD" "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY'
 import json, os, platform, subprocess, sys, time
 raw = json.load(open(sys.argv[1]))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -19,7 +21,8 @@ out = {
     "what": "grouping_compute (normalise + newstyle:2023-01-11 fingerprint, with and without the grouping info JSON) on parsed events, one thread pinned to one core",
     "command": "make bench-fingerprint  (" + sys.argv[2] + ")",
     "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
-                "note": "shared 2-core machine, other engineers' jobs may run concurrently (see uptime load); compare CPU time, or make bench-fingerprint-instr"},
+                "load_avg_before": sys.argv[3], "load_avg_after": sys.argv[4],
+                "note": "shared 2-core machine, other engineers' jobs may run concurrently (see the load averages); compare CPU time, or make bench-fingerprint-instr"},
     "commit": commit,
     "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     "bar_events_per_s": 50000,
