@@ -310,8 +310,13 @@ static size_t count_event_frames(const json_t *top_st, const json_t *exc_values,
  * allocator did; measured +10-20% events/s on the bench's 1,000-event sets). */
 static void prefetch_region(const void *p)
 {
-    for (int k = 0; k < 2048; k += 64)
-        __builtin_prefetch((const char *)p + k);
+    const char *c = p;
+    for (int k = 0; k < 2048; k += 256) {
+        __builtin_prefetch(c + k);
+        __builtin_prefetch(c + k + 64);
+        __builtin_prefetch(c + k + 128);
+        __builtin_prefetch(c + k + 192);
+    }
 }
 
 /* Fill st from a stacktrace object. Returns true when it has a "frames" array (maybe empty). */
