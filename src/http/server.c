@@ -167,6 +167,14 @@ static enum MHD_Result send_ingest_response(struct MHD_Connection *conn, struct 
     return r;
 }
 
+/* Answers a request whose commit is over; frees the job. */
+static enum MHD_Result answer_job(struct MHD_Connection *conn, struct ingest_job *job)
+{
+    struct ingest_response resp = {.body = BUF_INIT};
+    ingest_job_finish(job, &resp);
+    return send_ingest_response(conn, &resp);
+}
+
 struct commit_wait {
     pthread_mutex_t lock;
     pthread_cond_t  cond;
@@ -231,17 +239,16 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
         struct ingest_response resp = {.body = BUF_INIT};
         struct ingest_job *job = ingest_start(srv->cfg.ingest, &req, &resp);
         if (job) {
+            buf_free(&resp.body);   /* the job's answer comes from ingest_job_finish */
             /* Counted before the stopping flag is read (both seq_cst), so http_stop either waits
              * for this request or this request sees the flag. */
             atomic_fetch_add(&srv->suspended, 1);
             if (atomic_load(&srv->stopping)) {
                 atomic_fetch_sub(&srv->suspended, 1);
                 commit_in_place(job);
-                ingest_job_finish(job, &resp);
-                return send_ingest_response(conn, &resp);
+                return answer_job(conn, job);
             }
             /* Suspend before submitting, so the resume can never come first. */
-            buf_free(&resp.body);
             rc->job = job;
             rc->conn = conn;
             rc->srv = srv;
@@ -317,10 +324,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (rc->too_large)
         return rc->answered ? MHD_YES : send_too_large(srv, conn);
     if (rc->job) {   /* resumed: the commit is over */
-        struct ingest_response resp = {.body = BUF_INIT};
-        ingest_job_finish(rc->job, &resp);
+        struct ingest_job *job = rc->job;
         rc->job = NULL;
-        return send_ingest_response(conn, &resp);
+        return answer_job(conn, job);
     }
     return dispatch(srv, conn, url, method, rc);
 }

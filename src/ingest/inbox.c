@@ -22,6 +22,15 @@ struct inbox {
     int                    stopping;
 };
 
+/* Each event arrives holding an inbox slot (stats->pending); a job that is not committed gives
+ * its events' slots back. */
+static void release_slots(struct inbox *ib, const struct inbox_job *job)
+{
+    for (int i = 0; i < job->n; i++)
+        if (!job->entries[i].item_type)
+            atomic_fetch_sub(&ib->stats->pending, 1);
+}
+
 static void commit_batch(struct inbox *ib, struct inbox_job *batch)
 {
     char err[ERRMSG_SIZE] = "";
@@ -41,14 +50,11 @@ static void commit_batch(struct inbox *ib, struct inbox_job *batch)
     }
     if (rc == 0)
         rc = store_inbox_commit(ib->store, err);
-    /* Each event arrived holding an inbox slot (stats->pending): committed ones keep it until the
-     * digest consumes them; failed commits give it back. */
+    /* Committed events keep their inbox slots until the digest consumes them. */
     if (rc < 0) {
         store_inbox_rollback(ib->store);
         for (struct inbox_job *r = batch; r; r = r->next)
-            for (int i = 0; i < r->n; i++)
-                if (!r->entries[i].item_type)
-                    atomic_fetch_sub(&ib->stats->pending, 1);
+            release_slots(ib, r);
     } else {
         atomic_fetch_add(&ib->stats->accepted, inserted);
     }
@@ -113,9 +119,7 @@ void inbox_submit(struct inbox *ib, struct inbox_job *job)
     pthread_mutex_lock(&ib->lock);
     if (ib->stopping) {
         pthread_mutex_unlock(&ib->lock);
-        for (int i = 0; i < job->n; i++)
-            if (!job->entries[i].item_type)
-                atomic_fetch_sub(&ib->stats->pending, 1);   /* the event's inbox slot */
+        release_slots(ib, job);
         job->rc = -1;
         errmsg_set(job->err, "server is shutting down");
         job->done(job);

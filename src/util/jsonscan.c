@@ -70,13 +70,12 @@ static int utf8_char(struct scan *s)
     return 0;
 }
 
-static int hex4(struct scan *s, unsigned *out)
+/* The value of the 4 hex digits at p; -1 if one is not a hex digit. */
+static int hex4_at(const unsigned char *p, unsigned *out)
 {
-    if (s->end - s->p < 4)
-        return fail(s, "truncated \\u escape");
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        unsigned c = s->p[i];
+        unsigned c = p[i];
         v <<= 4;
         if (c >= '0' && c <= '9')
             v |= c - '0';
@@ -85,10 +84,19 @@ static int hex4(struct scan *s, unsigned *out)
         else if (c >= 'A' && c <= 'F')
             v |= c - 'A' + 10;
         else
-            return fail(s, "invalid \\u escape");
+            return -1;
     }
-    s->p += 4;
     *out = v;
+    return 0;
+}
+
+static int hex4(struct scan *s, unsigned *out)
+{
+    if (s->end - s->p < 4)
+        return fail(s, "truncated \\u escape");
+    if (hex4_at(s->p, out) < 0)
+        return fail(s, "invalid \\u escape");
+    s->p += 4;
     return 0;
 }
 
@@ -178,8 +186,16 @@ static int string(struct scan *s, char *copy, size_t cap, int *copied)
     return string_ex(s, copy, cap, copied, NULL);
 }
 
-/* A number, with jansson's limits: integers must fit in int64, reals must be finite. */
-static int number(struct scan *s)
+/* A number's value, as number() converted it to check the limits. */
+struct number_value {
+    int       is_real;
+    long long integer;
+    double    real;
+};
+
+/* A number, with jansson's limits: integers must fit in int64, reals must be finite. out (may be
+ * NULL) receives the value. */
+static int number(struct scan *s, struct number_value *out)
 {
     const unsigned char *b = s->p;
     int is_real = 0;
@@ -220,15 +236,18 @@ static int number(struct scan *s)
     memcpy(tmp, b, n);
     tmp[n] = '\0';
     errno = 0;
+    struct number_value v = {.is_real = is_real};
     if (is_real) {
-        double v = strtod(tmp, NULL);
-        if (errno == ERANGE && isinf(v))
+        v.real = strtod(tmp, NULL);
+        if (errno == ERANGE && isinf(v.real))
             return fail(s, "real number overflow");
     } else {
-        strtoll(tmp, NULL, 10);
+        v.integer = strtoll(tmp, NULL, 10);
         if (errno == ERANGE)
             return fail(s, "too big integer");
     }
+    if (out)
+        *out = v;
     return 0;
 }
 
@@ -342,7 +361,7 @@ static int value(struct scan *s, int top, char *event_id, size_t cap, int *found
     case 'n':
         return literal(s, "null");
     default:
-        return number(s);
+        return number(s, NULL);
     }
 }
 
@@ -397,14 +416,6 @@ static int put_utf8(struct buf *b, unsigned cp)
     return buf_append(b, u, (size_t)n);
 }
 
-static unsigned hex4_value(const unsigned char *p)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++)
-        v = v << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' : (p[i] | 0x20) - 'a' + 10);
-    return v;
-}
-
 /* Scans a string (s->p at the quote). *text and *len: its content, pointing into the input when it has
  * no escapes, else decoded into b->tmp. The scanner has validated it before it is decoded. */
 static int build_string(struct build *b, const char **text, size_t *len, int *had_escapes)
@@ -432,11 +443,13 @@ static int build_string(struct build *b, const char **text, size_t *len, int *ha
             break;
         unsigned c = p[1];
         p += 2;
-        if (c == 'u') {
-            unsigned cp = hex4_value(p);
+        if (c == 'u') {   /* the scanner checked the digits, and that a low half follows a high one */
+            unsigned cp, lo;
+            hex4_at(p, &cp);
             p += 4;
-            if (cp >= 0xd800 && cp <= 0xdbff) {   /* the scanner checked the low half follows */
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4_value(p + 2) - 0xdc00);
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                hex4_at(p + 2, &lo);
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 p += 6;
             }
             rc = put_utf8(&b->tmp, cp);
@@ -457,15 +470,10 @@ static json_t *build_value(struct build *b);
 
 static json_t *build_number(struct build *b)
 {
-    const unsigned char *start = b->s.p;
-    if (number(&b->s) < 0)
+    struct number_value n;
+    if (number(&b->s, &n) < 0)
         return NULL;
-    size_t n = (size_t)(b->s.p - start);
-    char tmp[512];   /* number() refuses longer ones */
-    memcpy(tmp, start, n);
-    tmp[n] = '\0';
-    int is_real = strpbrk(tmp, ".eE") != NULL;
-    json_t *v = is_real ? json_real(strtod(tmp, NULL)) : json_integer(strtoll(tmp, NULL, 10));
+    json_t *v = n.is_real ? json_real(n.real) : json_integer(n.integer);
     if (!v)
         fail(&b->s, "out of memory");
     return v;
