@@ -339,13 +339,25 @@ static void free_matcher(struct ematcher *m)
     free(m->lit2);
 }
 
-/* Longest run of plain characters in a glob (none of * ? [ ] \); NULL when shorter than 2. */
+/* Longest run of literal characters in a glob, which every matching value contains; NULL when
+ * shorter than 2. A run stops at * and ?, at an escape (the escaped byte is skipped too) and at a
+ * character class, whose bytes are alternatives, not literals (a malformed class's '[' is
+ * literal, but skipping it only shortens the needle). */
 static char *glob_needle(const char *p)
 {
     const char *best = NULL;
     size_t best_n = 0;
     for (const char *q = p; *q;) {
-        if (strchr("*?[]\\", *q)) {
+        if (*q == '[') {
+            const char *end = gglob_class_end(q + 1);
+            q = end ? end : q + 1;
+            continue;
+        }
+        if (*q == '\\') {
+            q += q[1] ? 2 : 1;
+            continue;
+        }
+        if (*q == '*' || *q == '?' || *q == ']') {
             q++;
             continue;
         }
@@ -1122,17 +1134,20 @@ static const char *slot_value(struct stackprep *p, int key, size_t i)
     return low ? low[i] : NULL;
 }
 
-/* Every frame's value for key joined with '\x01' (never inside a needle) into one arena string. */
+/* Every frame's value for key joined with '\x01' (never inside a needle) into one arena string.
+ * Path-like values are joined as "/" + v when they lack the '/', since a matcher also tries that
+ * form: a needle found in either form is then found here. */
 static const char *joined(struct stackprep *p, int key)
 {
     int slot = all_slot(key);
     if (p->all[slot])
         return p->all[slot];
+    bool pathlike = key == MK_PATH || key == MK_PACKAGE || key == MK_FILENAME;
     size_t n = p->st->n, total = 0;
     for (size_t i = 0; i < n; i++) {
         const char *v = slot_value(p, key, i);
         if (v)
-            total += strlen(v) + 1;
+            total += strlen(v) + 2;
     }
     char *d = garena_alloc(p->a, total + 1), *q = d;
     if (!d) {
@@ -1143,6 +1158,8 @@ static const char *joined(struct stackprep *p, int key)
         const char *v = slot_value(p, key, i);
         if (v) {
             size_t l = strlen(v);
+            if (pathlike && v[0] != '/')
+                *q++ = '/';
             memcpy(q, v, l);
             q += l;
             *q++ = '\x01';
@@ -1383,6 +1400,15 @@ static bool needle_ok(const struct ematcher *m, const char *value)
     return !m->needle || strstr(value, m->needle) != NULL;
 }
 
+/* The same for a path-like value, which may also match with a leading '/': the needle must then
+ * be in "/" + v, which adds one place it can start. */
+static bool path_needle_ok(const struct ematcher *m, const char *v)
+{
+    if (needle_ok(m, v))
+        return true;
+    return v[0] != '/' && m->needle[0] == '/' && !strncmp(v, m->needle + 1, strlen(m->needle) - 1);
+}
+
 /* gglob_match spends at most a budget of 200000 steps; below this bound on
  * (value length + 2) * (pattern length + 2) the shapes F_SUFFIX, F_CONTAINS and F_PRESUF can
  * never exhaust it, so their plain string test gives the same answer. Longer values take the
@@ -1412,9 +1438,8 @@ static bool glob_value(const struct ematcher *m, const char *value)
 }
 
 /* Path-like shapes on a lowered value v: the value itself, else (v not starting with '/') the
- * value with a leading '/', where the literal then starts with '/' and meets v at lit + 1. Like
- * gglob_path_match_low behind needle_ok, a match through that retry also needs the needle in v
- * itself. */
+ * value with a leading '/', where the literal then starts with '/' and meets v at lit + 1 (Sentry
+ * tries both, so `package:/usr/lib/...` matches "usr/lib/libc.so"). */
 static bool path_value(const struct ematcher *m, const char *v)
 {
     const char *l = m->lit;
@@ -1422,32 +1447,32 @@ static bool path_value(const struct ematcher *m, const char *v)
     bool retry = v[0] != '/' && l && l[0] == '/';
     switch (m->form) {
     case F_GLOB:
-        return needle_ok(m, v) && gglob_path_match_low(m->pattern, v);
+        return path_needle_ok(m, v) && gglob_path_match_low(m->pattern, v);
     case F_EXACT:
         if (!strcmp(v, l))
             return true;
-        return retry && !strcmp(v, l + 1) && needle_ok(m, v);
+        return retry && !strcmp(v, l + 1);
     case F_PREFIX:
         if (!strncmp(v, l, ll))
             return true;
-        return retry && !strncmp(v, l + 1, ll - 1) && needle_ok(m, v);
+        return retry && !strncmp(v, l + 1, ll - 1);
     case F_PREFIX_NOSLASH:
         if (!strncmp(v, l, ll) && !strchr(v + ll, '/'))
             return true;
-        return retry && !strncmp(v, l + 1, ll - 1) && !strchr(v + ll - 1, '/') && needle_ok(m, v);
+        return retry && !strncmp(v, l + 1, ll - 1) && !strchr(v + ll - 1, '/');
     }
     size_t n = strlen(v);
     if ((n + 2) * (m->plen + 2) >= FORM_SAFE)
-        return needle_ok(m, v) && gglob_path_match_low(m->pattern, v);
+        return path_needle_ok(m, v) && gglob_path_match_low(m->pattern, v);
     switch (m->form) {
     case F_SUFFIX:
         if (n >= ll && !memcmp(v + n - ll, l, ll))
             return true;
-        return retry && n + 1 == ll && !memcmp(v, l + 1, n) && needle_ok(m, v);
+        return retry && n + 1 == ll && !memcmp(v, l + 1, n);
     case F_CONTAINS:
         if (strstr(v, l))
             return true;
-        return retry && !strncmp(v, l + 1, ll - 1) && needle_ok(m, v);
+        return retry && !strncmp(v, l + 1, ll - 1);
     }
     return false;
 }

@@ -52,6 +52,9 @@ enum { GGLOB_DOUBLESTAR = 1, GGLOB_ICASE = 2, GGLOB_PATH = 4 };
 /* Full match of value against pattern. DOUBLESTAR: '*' stops at '/', '**' crosses it.
  * ICASE: ASCII case-insensitive. PATH: '\\' in the value counts as '/'. */
 bool gglob_match(const char *pattern, const char *value, int flags);
+/* Position after the ']' closing the character class whose '[' is just before p, or NULL when the
+ * class is malformed (gglob_match then takes the '[' literally). */
+const char *gglob_class_end(const char *p);
 /* Path-like match: lowercased, DOUBLESTAR|PATH, also tried with a leading "/". */
 bool gglob_path_match(const char *pattern_lower, const char *value);
 /* Same for a value already lowercased with '\\' turned into '/'. */

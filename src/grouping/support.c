@@ -228,6 +228,12 @@ static int class_match(const char *p, int c, int flags, const char **end)
     return hit != neg;
 }
 
+const char *gglob_class_end(const char *p)
+{
+    const char *end;
+    return class_match(p, -1, 0, &end) < 0 ? NULL : end; /* -1: a byte no class holds */
+}
+
 static bool glob_rec(const char *p, const char *v, int flags, long *budget)
 {
     while (*p) {

@@ -187,6 +187,9 @@ static void test_rule_shapes(void **state)
         {"path:c:/srv/**", "3"},       {"path:**/lib/**", "2"},        {"path:*.py", ""},
         {"module:m?", "0123"},         {"module:m1 function:f*", "1"}, {"!path:/srv/** module:m*", "23"},
         {"function:b?r*", "3"},
+        /* a class's bytes are alternatives: "f[o2]*" matches foo and f2 though neither holds "o2" */
+        {"function:f[o2]*", "01"},     {"function:[!f]*", "23"},       {"function:*[x\\]]z", ""},
+        {"function:\\f2", "1"},
     };
     const char *mods[] = {"m0", "m1", "m2", "m3"}, *funcs[] = {"foo", "f2", "abcz", "bar2"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -200,6 +203,44 @@ static void test_rule_shapes(void **state)
         vals[n++] = "E";
         if (n == 1)
             vals[n++] = "v"; /* no frame left: type and value instead of the stack trace */
+        char rule[128], want[33];
+        snprintf(rule, sizeof rule, "%s -group\n", cases[i].rule);
+        json_t *info = info_for(ev, rule, NULL);
+        md5_of(vals, n, want);
+        if (!vhash(info, "app") || strcmp(vhash(info, "app"), want) != 0)
+            fail_msg("rule '%s' should remove frames [%s]", cases[i].rule, cases[i].removed);
+        json_decref(info);
+    }
+}
+
+/* Relative path-like values are also tried with a leading '/', as Sentry does, for every shape
+ * (exact, prefix, prefix without '/', suffix, contains, general glob) and for packages. */
+static void test_rule_leading_slash(void **state)
+{
+    (void)state;
+    const char *ev = PY_EVENT("{\"module\":\"m0\",\"function\":\"f0\",\"abs_path\":\"srv/app/x.py\",\"in_app\":true},"
+                              "{\"module\":\"m1\",\"function\":\"f1\",\"abs_path\":\"/srv/app/y.py\",\"in_app\":true},"
+                              "{\"module\":\"m2\",\"function\":\"f2\",\"package\":\"usr/lib/libc.so\",\"in_app\":true},"
+                              "{\"module\":\"m3\",\"function\":\"f3\",\"abs_path\":\"lib/srv/w.py\",\"in_app\":true}");
+    static const struct {
+        const char *rule;
+        const char *removed; /* frame indexes */
+    } cases[] = {
+        {"path:/srv/app/x.py", "0"},   {"path:/srv/**", "01"},         {"path:/srv/app/*", "01"},
+        {"path:**/srv/app/x.py", "0"}, {"path:**/srv/**", "013"},      {"path:/s?v/app/x.py", "0"},
+        {"path:/lib/**", "3"},         {"path:/srv/app/[xy].py", "01"}, {"package:/usr/lib/**", "2"},
+        {"package:/usr/lib/*.so", "2"}, {"path:/app/**", ""},
+    };
+    const char *mods[] = {"m0", "m1", "m2", "m3"}, *funcs[] = {"f0", "f1", "f2", "f3"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *vals[9];
+        size_t n = 0;
+        for (int f = 0; f < 4; f++)
+            if (!strchr(cases[i].removed, '0' + f)) {
+                vals[n++] = mods[f];
+                vals[n++] = funcs[f];
+            }
+        vals[n++] = "E";
         char rule[128], want[33];
         snprintf(rule, sizeof rule, "%s -group\n", cases[i].rule);
         json_t *info = info_for(ev, rule, NULL);
@@ -390,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_fingerprint_syntax),
         cmocka_unit_test(test_enhancement_effects),
         cmocka_unit_test(test_rule_shapes),
+        cmocka_unit_test(test_rule_leading_slash),
         cmocka_unit_test(test_rule_shape_budget),
         cmocka_unit_test(test_builtin_defaults),
         cmocka_unit_test(test_fingerprint_rules),
