@@ -334,10 +334,54 @@ static const char *collapse_ws(struct garena *a, const char *s, size_t *codepoin
     return len ? d : "";
 }
 
+/* Bytes 0x21..0x7f: never whitespace, one code point each. */
+static inline bool plain_byte(unsigned char c) { return c > ' ' && c < 0x80; }
+
+/* Most source lines are collapsed already apart from their indentation: plain bytes with single
+ * spaces between them. Their collapsed form is the line past the indentation, with no copy.
+ * Returns that (and the line's code points, all ASCII), or NULL when the line needs collapse_ws. */
+static const char *collapsed_in_place(const char *s, size_t n, size_t *codepoints)
+{
+    const char *p = s, *end = s + n;
+    while (p < end && ws_class[(unsigned char)*p] == 1)
+        p++;
+    if (p == end)
+        return NULL;
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const char *q = p;
+    while (q < end) {
+        size_t k;
+        if (end - q >= 8) {
+            uint64_t x;
+            memcpy(&x, q, 8);
+            uint64_t stop = ((x - ones * 0x21) & ~x & highs) | (x & highs); /* lowest one is exact */
+            if (!stop) {
+                q += 8;
+                continue;
+            }
+            k = (size_t)__builtin_ctzll(stop) >> 3;
+        } else if (plain_byte((unsigned char)*q)) {
+            q++;
+            continue;
+        } else {
+            k = 0;
+        }
+        /* a non-plain byte: only a single space between plain bytes may stay */
+        if (q[k] != ' ' || q + k + 1 >= end || !plain_byte((unsigned char)q[k + 1]))
+            return NULL;
+        q += k + 2;
+    }
+    *codepoints = n; /* of the whole line, indentation included (Sentry measures the raw line) */
+    return p;
+}
+
 /* collapse_ws, remembered per thread (the same source lines come back event after event). */
 static const char *collapse_ws_memo(struct garena *a, const char *s, size_t *codepoints)
 {
     size_t n = strlen(s), vlen;
+    const char *in_place = collapsed_in_place(s, n, codepoints);
+    if (in_place)
+        return in_place;
     if (n > GMEMO_MAX_KEY)
         return collapse_ws(a, s, codepoints);
     uint64_t h = gmemo_hash(s, n);

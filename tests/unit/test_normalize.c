@@ -146,6 +146,42 @@ static const char *val(json_t *c) { return json_string_value(json_array_get(json
 static int contributes(json_t *c) { return json_is_true(json_object_get(c, "contributes")); }
 static const char *hint(json_t *c) { return json_string_value(json_object_get(c, "hint")); }
 
+/* Context lines: indentation and whitespace runs collapse, and the 120 code point limit applies to
+ * the line as sent (Sentry measures the raw line): 4 spaces + 118 bytes is too long though its
+ * collapsed form is not, 120 bytes in all is not. */
+static void test_context_lines(void **state)
+{
+    (void)state;
+    char a118[119], a116[117];
+    memset(a118, 'a', 118);
+    a118[118] = '\0';
+    memset(a116, 'a', 116);
+    a116[116] = '\0';
+    char ev[2048];
+    snprintf(ev, sizeof ev,
+             "{\"platform\":\"python\",\"exception\":{\"values\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":["
+             "{\"function\":\"f0\",\"context_line\":\"    return a(b) or c\"},"
+             "{\"function\":\"f1\",\"context_line\":\"x = y \"},"
+             "{\"function\":\"f2\",\"context_line\":\"x  = \\ty\"},"
+             "{\"function\":\"f3\",\"context_line\":\"    %s\"},"
+             "{\"function\":\"f4\",\"context_line\":\"    %s\"},"
+             "{\"function\":\"f5\",\"context_line\":\"  caf\u00e9 = 1\"}"
+             "]}}]}}", a118, a116);
+    json_t *info = info_of(ev, NULL);
+    assert_string_equal(val(part(frame_of(info, "system", 0), "context-line")), "return a(b) or c");
+    assert_string_equal(val(part(frame_of(info, "system", 1), "context-line")), "x = y");
+    assert_string_equal(val(part(frame_of(info, "system", 2), "context-line")), "x = y");
+    json_t *long_line = part(frame_of(info, "system", 3), "context-line");
+    assert_string_equal(val(long_line), a118);
+    assert_false(contributes(long_line));
+    assert_string_equal(hint(long_line), "ignored because line is too long");
+    json_t *just_fits = part(frame_of(info, "system", 4), "context-line");
+    assert_true(contributes(just_fits));
+    assert_string_equal(val(just_fits), a116);
+    assert_string_equal(val(part(frame_of(info, "system", 5), "context-line")), "caf\xc3\xa9 = 1");
+    json_decref(info);
+}
+
 static void test_frame_rules(void **state)
 {
     (void)state;
@@ -221,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_parameterization_patterns),
         cmocka_unit_test(test_message_trimming),
         cmocka_unit_test(test_function_trimming),
+        cmocka_unit_test(test_context_lines),
         cmocka_unit_test(test_frame_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
