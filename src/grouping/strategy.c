@@ -347,30 +347,35 @@ static const char *collapsed_in_place(const char *s, size_t n, size_t *codepoint
         p++;
     if (p == end)
         return NULL;
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    /* eight bytes at a time, exact per byte (no carries between bytes): every byte is plain or a
+     * space, and no space follows a space (the first byte here is plain) */
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL, highs = 0x8080808080808080ULL;
     const char *q = p;
-    while (q < end) {
-        size_t k;
-        if (end - q >= 8) {
-            uint64_t x;
-            memcpy(&x, q, 8);
-            uint64_t stop = ((x - ones * 0x21) & ~x & highs) | (x & highs); /* lowest one is exact */
-            if (!stop) {
-                q += 8;
-                continue;
-            }
-            k = (size_t)__builtin_ctzll(stop) >> 3;
-        } else if (plain_byte((unsigned char)*q)) {
-            q++;
-            continue;
-        } else {
-            k = 0;
-        }
-        /* a non-plain byte: only a single space between plain bytes may stay */
-        if (q[k] != ' ' || q + k + 1 >= end || !plain_byte((unsigned char)q[k + 1]))
+    uint64_t prev_space = 0;
+    for (; end - q >= 8; q += 8) {
+        uint64_t x;
+        memcpy(&x, q, 8);
+        uint64_t plain = ((x & low7) + 0x5f5f5f5f5f5f5f5fULL) & ~x & highs;
+        uint64_t y = x ^ 0x2020202020202020ULL;
+        uint64_t space = ~(((y & low7) + low7) | y) & highs;
+        if ((plain | space) != highs || (space & ((space << 8) | prev_space)))
             return NULL;
-        q += k + 2;
+        prev_space = space >> 56; /* the last byte's flag, moved to the first byte's */
     }
+    for (; q < end; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == ' ') {
+            if (prev_space)
+                return NULL;
+            prev_space = 0x80;
+        } else if (plain_byte(c)) {
+            prev_space = 0;
+        } else {
+            return NULL;
+        }
+    }
+    if (prev_space) /* a trailing space */
+        return NULL;
     *codepoints = n; /* of the whole line, indentation included (Sentry measures the raw line) */
     return p;
 }
@@ -525,6 +530,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     else
         func = truthy(f->function) ? f->function : f->raw_function;
     struct gcomp *function;
+    const char *js_func_tail = NULL; /* rsplit_dot(func), for the JavaScript checks below */
     if (!truthy(func)) {
         function = gcomp_new(a, "function");
     } else {
@@ -567,7 +573,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
                    (!strcmp(func, "<redacted>") || !strcmp(func, "<unknown>"))) {
             gcomp_set(function, false, "ignored unknown function");
         } else if (family == EVENT_FAMILY_JAVASCRIPT) {
-            const char *t = rsplit_dot(func);
+            const char *t = js_func_tail = rsplit_dot(func);
             if (t != func) {
                 function->v.leaves[0] = t;
                 function->hint = "trimmed javascript function";
@@ -585,7 +591,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     if (family == EVENT_FAMILY_JAVASCRIPT) {
         const char *jf = truthy(f->raw_function) ? f->raw_function : f->function;
         if (jf)
-            jf = rsplit_dot(jf);
+            jf = jf == func && js_func_tail ? js_func_tail : rsplit_dot(jf);
         if (!truthy(jf))
             function->contributes = false;
         else if (js_unknown_function(jf))
