@@ -39,6 +39,8 @@ struct ematcher {
     unsigned char form;  /* enum gform */
     bool pathlike;       /* path, package, filename: lowered values, '/'-aware stars */
     bool stack_needle;   /* rule_possible tests the needle against the stack's joined values */
+    bool dir_only;       /* path F_CONTAINS whose literal ends with '/': a value's directory part
+                            alone decides (path_ok shares the answer between frames) */
     int family_mask;     /* MK_FAMILY: bit per family, bit 3 = all */
     int app;             /* MK_APP: 1 yes, 0 no, -1 neither */
     char *pattern;       /* lowercased for path-like keys */
@@ -95,6 +97,7 @@ struct genh {
     uint64_t pfirst[3][4][4];          /* per family, slot: first bytes of the prefix anchors */
     uint64_t pslash[3][4][4];          /* ... second bytes of those starting with '/' */
     uint64_t *rest;                    /* bitmap of the rules without an anchor */
+    uint64_t *cls, *con;               /* bitmaps of the classifier / contributes rules */
 };
 
 enum { ANCHOR_NONE, ANCHOR_PREFIX, ANCHOR_TOKEN, ANCHOR_CATEGORY };
@@ -455,6 +458,9 @@ static int compile_form(struct ematcher *m)
         return -1;
     m->form = (unsigned char)form;
     m->stack_needle = form == F_SUFFIX || form == F_CONTAINS;
+    /* every place such a literal can meet a value (also as "/" + value) ends at one of the
+     * value's '/', so within its directory part */
+    m->dir_only = path && form == F_CONTAINS && n1 && l1[n1 - 1] == '/';
     return 0;
 }
 
@@ -760,6 +766,8 @@ void genh_free(struct genh *g)
     free(g->pent);
     free(g->tent);
     free(g->rest);
+    free(g->cls);
+    free(g->con);
     free(g);
 }
 
@@ -808,12 +816,21 @@ static int index_rules(struct genh *g)
     if (index_table(g, ANCHOR_PREFIX, 4, &g->pent, g->pstart, g->pfam) < 0 ||
         index_table(g, ANCHOR_TOKEN, 3, &g->tent, g->tstart, g->tfam) < 0)
         return -1;
-    g->rest = calloc((size_t)(g->n + 63) / 64 + 1, sizeof *g->rest);
-    if (!g->rest)
+    size_t words = (size_t)(g->n + 63) / 64 + 1;
+    g->rest = calloc(words, sizeof *g->rest);
+    g->cls = calloc(words, sizeof *g->cls);
+    g->con = calloc(words, sizeof *g->con);
+    if (!g->rest || !g->cls || !g->con)
         return -1;
-    for (int i = 0; i < g->n; i++)
+    for (int i = 0; i < g->n; i++) {
+        uint64_t bit = (uint64_t)1 << (i % 64);
         if (g->rules[i].anchor == ANCHOR_NONE || g->rules[i].anchor == ANCHOR_CATEGORY)
-            g->rest[i / 64] |= (uint64_t)1 << (i % 64);
+            g->rest[i / 64] |= bit;
+        if (g->rules[i].classifier)
+            g->cls[i / 64] |= bit;
+        if (g->rules[i].contributes)
+            g->con[i / 64] |= bit;
+    }
     return 0;
 }
 
@@ -877,6 +894,9 @@ int genh_parse(const char *text, struct genh **out, char *err)
 #define MAX_SETS 4
 struct pathinfo {
     const char **low;     /* per frame: the value lowercased with '\' as '/', or NULL */
+    size_t *len;          /* per frame: strlen(low[i]) */
+    int *dir;             /* per frame: a frame (this one or an earlier one) whose lowered
+                             directory part is the same */
     uint64_t *fmask;      /* per frame: TOKEN_FRAME_BIT of each of its tokens */
     int *seen8;           /* per frame: an earlier frame whose value has the same first 8 bytes,
                              or -1 */
@@ -896,6 +916,11 @@ struct stackprep {
     uint64_t pfirst[4][4];       /* first bytes of the prefix anchors of the rule sets' rules
                                     for the families present */
     uint64_t pslash[4][4];       /* ... and second bytes of those starting with '/' */
+    struct {                     /* path_ok's last answer for a dir_only matcher */
+        const struct ematcher *m;
+        int dir;
+        bool res;
+    } memo;
 };
 
 struct mctx {
@@ -943,25 +968,33 @@ static inline uint64_t bytes_upper(uint64_t x)
     return (y + ONES * (0x80 - 'A')) & ~(y + ONES * (0x80 - 'Z' - 1)) & ~x & HIGHS;
 }
 
-/* s[0..n) lowercased with '\' as '/': s itself when nothing changes, else an arena copy. */
-static const char *lower_path(struct garena *a, const char *s, size_t n)
+/* The first byte of s[i..n) that lowering changes ('A'..'Z', '\'), or n. */
+static size_t lower_from(const char *s, size_t i, size_t n)
 {
-    size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
-        if (bytes_upper(x) | bytes_eq(x, '\\'))
-            break;
+        uint64_t m = bytes_upper(x) | bytes_eq(x, '\\');
+        if (m)
+            return i + (size_t)(__builtin_ctzll(m) >> 3);
+    }
+    if (i < n && n >= 8) { /* the last n - i bytes, as the tail of the value's last word */
+        uint64_t x;
+        memcpy(&x, s + n - 8, 8);
+        uint64_t m = (bytes_upper(x) | bytes_eq(x, '\\')) & (~0ULL << (8 * (8 - (n - i))));
+        return m ? n - 8 + (size_t)(__builtin_ctzll(m) >> 3) : n;
     }
     for (; i < n; i++)
         if (s[i] == '\\' || (s[i] >= 'A' && s[i] <= 'Z'))
             break;
-    if (i == n)
-        return s;
-    char *d = garena_alloc_raw(a, n + 1);
-    if (!d)
-        return NULL;
-    for (i = 0; i + 8 <= n; i += 8) { /* 'A'..'Z' gain 0x20, '\\' becomes '/' */
+    return i;
+}
+
+/* d[0..n) = s[0..n) lowercased with '\' as '/'. */
+static void lower_into(char *d, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* 'A'..'Z' gain 0x20, '\\' becomes '/' */
         uint64_t x;
         memcpy(&x, s + i, 8);
         x |= bytes_upper(x) >> 2;
@@ -972,8 +1005,38 @@ static const char *lower_path(struct garena *a, const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         d[i] = c == '\\' ? '/' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
     }
+}
+
+/* s[0..n) lowercased with '\' as '/': s itself when nothing changes, else an arena copy. dir
+ * is the lowered form of s[0..dl), known already (s itself: s[0..dl) needs no change). */
+static const char *lower_path(struct garena *a, const char *s, size_t n, const char *dir, size_t dl)
+{
+    size_t i = dir == s ? lower_from(s, dl, n) : dl;
+    if (i == n && dir == s)
+        return s;
+    char *d = garena_alloc_raw(a, n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, dir, i); /* dir == s, or i == dl */
+    lower_into(d + i, s + i, n - i);
     d[n] = '\0';
     return d;
+}
+
+/* Length of the directory part of s[0..n): up to its last '/' or '\', included (0: none). */
+static size_t dir_len(const char *s, size_t n)
+{
+    size_t i = n;
+    for (; i >= 8; i -= 8) {
+        uint64_t x;
+        memcpy(&x, s + i - 8, 8);
+        uint64_t m = bytes_eq(x, '/') | bytes_eq(x, '\\');
+        if (m)
+            return i - 8 + (size_t)((63 - __builtin_clzll(m)) >> 3) + 1;
+    }
+    while (i && s[i - 1] != '/' && s[i - 1] != '\\')
+        i--;
+    return i;
 }
 
 /* The next '/' in [q, end), or NULL. */
@@ -1040,80 +1103,110 @@ static uint64_t value_tokens(struct stackprep *p, struct pathinfo *pi, const cha
 
 /* The lowered values of one path-like key for every frame, with their tokens. A value's tokens
  * all lie in its directory part (up to the last '/'), which the frames of a stack share a lot:
- * a directory seen a few frames before gives its tokens (already listed) and mask again. */
-static const struct pathinfo *path_info(struct stackprep *p, int which)
+ * a directory seen a few frames before (compared raw, before lowering) gives its lowered form,
+ * its tokens (already listed) and mask again, and only the rest of the value is lowered. */
+static const struct pathinfo *path_info_build(struct stackprep *p, int which)
 {
     struct pathinfo *pi = &p->pi[which];
-    if (p->low_done & (1u << which))
-        return pi->low ? pi : NULL;
     p->low_done |= 1u << which;
     const struct ev_stacktrace *st = p->st;
     size_t n = st->n ? st->n : 1;
     const char **v = garena_alloc(p->a, n * sizeof *v);
+    size_t *lens = garena_alloc_raw(p->a, n * sizeof *lens);
+    int *dir = garena_alloc_raw(p->a, n * sizeof *dir);
     uint64_t *fm = garena_alloc(p->a, n * sizeof *fm);
     int *seen8 = garena_alloc_raw(p->a, n * sizeof *seen8);
-    if (!v || !fm || !seen8) {
+    if (!v || !lens || !dir || !fm || !seen8) {
         p->oom = true;
         return NULL;
     }
-    struct { const char *dir; size_t len; uint64_t mask; int frame; } dc[4];
-    struct { const char *raw; size_t len; int frame; } rc[4]; /* whole values (packages repeat) */
-    int ndc = 0, next = 0, nrc = 0, rnext = 0;
+    /* recent directories: raw bytes (len of them), lowered value of the frame that had it
+     * (== raw when lowering changed nothing) */
+    struct { const char *raw, *low; size_t len; uint64_t mask; int frame; } dc[4];
+    /* recent whole values (packages repeat), with their last 8 bytes as a quick first test */
+    struct { const char *raw; size_t len; uint64_t tail; int frame; } rc[4];
+    for (int k = 0; k < 4; k++)
+        dc[k].len = rc[k].len = SIZE_MAX; /* empty */
+    int next = 0, rnext = 0;
     for (size_t i = 0; i < st->n; i++) {
         seen8[i] = -1;
+        dir[i] = (int)i;
+        lens[i] = 0;
         const struct ev_frame *f = &st->frames[i];
         const char *src = which == LOW_PATH      ? (f->abs_path ? f->abs_path : f->filename)
                           : which == LOW_PACKAGE ? f->package
                                                  : f->filename;
         if (!src)
             continue;
-        size_t len = strlen(src), dl = len;
+        size_t len = strlen(src);
+        lens[i] = len;
+        uint64_t tail = 0;
+        if (len >= 8)
+            memcpy(&tail, src + len - 8, 8);
         int same = -1;
-        for (int k = 0; k < nrc && same < 0; k++)
-            if (rc[k].len == len && (rc[k].raw == src || !memcmp(rc[k].raw, src, len)))
+        for (int k = 0; k < 4; k++)
+            if (rc[k].len == len && rc[k].tail == tail && !memcmp(rc[k].raw, src, len)) {
                 same = rc[k].frame;
+                break;
+            }
         if (same >= 0) {
             v[i] = v[same];
             fm[i] = fm[same];
+            dir[i] = dir[same];
             seen8[i] = same;
             continue;
         }
         rc[rnext].raw = src;
         rc[rnext].len = len;
+        rc[rnext].tail = tail;
         rc[rnext].frame = (int)i;
         rnext = (rnext + 1) % 4;
-        if (nrc < 4)
-            nrc++;
-        const char *lv = v[i] = lower_path(p->a, src, len);
-        if (!lv) {
-            p->oom = true;
-            continue;
-        }
-        while (dl && lv[dl - 1] != '/')
-            dl--;
+        size_t dl = dir_len(src, len);
         int hit = -1;
-        for (int k = 0; k < ndc && hit < 0; k++)
-            if (dc[k].len == dl && !memcmp(dc[k].dir, lv, dl))
+        for (int k = 0; k < 4; k++)
+            if (dc[k].len == dl && !memcmp(dc[k].raw, src, dl)) {
                 hit = k;
+                break;
+            }
         if (hit >= 0) {
+            /* the same lowered directory ('\' and '/' both end it, both lower to '/') */
             fm[i] = dc[hit].mask;
+            dir[i] = dc[hit].frame;
+            v[i] = lower_path(p->a, src, len, dc[hit].low == dc[hit].raw ? src : dc[hit].low, dl);
+            if (!v[i]) {
+                p->oom = true;
+                continue;
+            }
             if (dl >= 8)
                 seen8[i] = dc[hit].frame;
             continue;
         }
+        const char *lv = v[i] = lower_path(p->a, src, len, src, 0);
+        if (!lv) {
+            p->oom = true;
+            continue;
+        }
         fm[i] = value_tokens(p, pi, lv, dl);
-        dc[next].dir = lv;
+        dc[next].raw = src;
+        dc[next].low = lv;
         dc[next].len = dl;
         dc[next].mask = fm[i];
         dc[next].frame = (int)i;
         next = (next + 1) % 4;
-        if (ndc < 4)
-            ndc++;
     }
     pi->low = v;
+    pi->len = lens;
+    pi->dir = dir;
     pi->fmask = fm;
     pi->seen8 = seen8;
     return pi;
+}
+
+static inline const struct pathinfo *path_info(struct stackprep *p, int which)
+{
+    if (p->low_done & (1u << which))
+        return p->pi[which].low ? &p->pi[which] : NULL;
+    return path_info_build(p, which);
 }
 
 static const char *const *lowered(struct stackprep *p, int which)
@@ -1241,8 +1334,8 @@ static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
     for (size_t i = 0; i < st->n; i++) {
         const struct ev_frame *f = &st->frames[i];
         uint32_t *out = ph + i * (size_t)stride;
-        if (pi && pi->seen8[i] >= 0) {
-            memcpy(out, ph + (size_t)pi->seen8[i] * (size_t)stride, (size_t)stride * sizeof *out);
+        if (pi && pi->seen8[i] >= 0) { /* (stride is 6 here; a constant size is copied inline) */
+            memcpy(out, ph + (size_t)pi->seen8[i] * 6, 6 * sizeof *out);
             continue;
         }
         const char *v = slot == PRE_FUNCTION ? frame_function(f)
@@ -1440,7 +1533,7 @@ static bool glob_value(const struct ematcher *m, const char *value)
 /* Path-like shapes on a lowered value v: the value itself, else (v not starting with '/') the
  * value with a leading '/', where the literal then starts with '/' and meets v at lit + 1 (Sentry
  * tries both, so `package:/usr/lib/...` matches "usr/lib/libc.so"). */
-static bool path_value(const struct ematcher *m, const char *v)
+static bool path_value(const struct ematcher *m, const char *v, size_t n)
 {
     const char *l = m->lit;
     size_t ll = m->lit_len;
@@ -1461,7 +1554,6 @@ static bool path_value(const struct ematcher *m, const char *v)
             return true;
         return retry && !strncmp(v, l + 1, ll - 1) && !strchr(v + ll - 1, '/');
     }
-    size_t n = strlen(v);
     if ((n + 2) * (m->plen + 2) >= FORM_SAFE)
         return path_needle_ok(m, v) && gglob_path_match_low(m->pattern, v);
     switch (m->form) {
@@ -1482,7 +1574,18 @@ static bool path_ok(const struct ematcher *m, struct stackprep *p, int which, si
     const struct pathinfo *pi = path_info(p, which);
     if (!pi || !pi->low[idx] || (m->tokmask & ~pi->fmask[idx]))
         return false; /* a value without one of the matcher's tokens cannot match */
-    return path_value(m, pi->low[idx]);
+    size_t n = pi->len[idx];
+    if (!m->dir_only || (n + 2) * (m->plen + 2) >= FORM_SAFE)
+        return path_value(m, pi->low[idx], n);
+    /* the frames sharing a directory share the answer; the rules try one matcher on every
+     * frame in turn, so remembering the last answer is enough */
+    if (p->memo.m == m && p->memo.dir == pi->dir[idx])
+        return p->memo.res;
+    bool res = path_value(m, pi->low[idx], n);
+    p->memo.m = m;
+    p->memo.dir = pi->dir[idx];
+    p->memo.res = res;
+    return res;
 }
 
 static bool glob_ok(const struct ematcher *m, const char *value)
@@ -1560,6 +1663,18 @@ static void range_of(const struct eaction *a, size_t idx, size_t n, size_t *lo, 
     }
 }
 
+/* The first rule from i on (of n) that is in both bitmaps (candidates of the stack, rules of
+ * the pass), or n: the passes visit only those, in order, a word of rules at a time. */
+static inline int next_rule(const uint64_t *cand, const uint64_t *pass, int i, int n)
+{
+    for (; i < n; i = (i & ~63) + 64) {
+        uint64_t w = cand[i / 64] & pass[i / 64] & (~(uint64_t)0 << (i % 64));
+        if (w)
+            return (i & ~63) + __builtin_ctzll(w); /* (pass has no bit from n on) */
+    }
+    return n;
+}
+
 void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                    struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a)
 {
@@ -1572,11 +1687,10 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
         if (!g)
             continue;
         const uint64_t *cand = stack_candidates(p, g, s);
-        for (int ri = 0; cand && ri < g->n; ri++) {
-            if (!(cand[ri / 64] >> (ri % 64) & 1))
-                continue;
+        for (int ri = cand ? next_rule(cand, g->cls, 0, g->n) : g->n; ri < g->n;
+             ri = next_rule(cand, g->cls, ri + 1, g->n)) {
             const struct erule *r = &g->rules[ri];
-            if (!r->classifier || !rule_possible(r, &c))
+            if (!rule_possible(r, &c))
                 continue;
             struct anchor_view av = anchor_view(r, p);
             for (size_t idx = 0; idx < st->n; idx++) {
@@ -1623,11 +1737,10 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
         const uint64_t *cand = stack_candidates(p, g, s);
         if (!cand)
             return -1;
-        for (int ri = 0; ri < g->n; ri++) {
-            if (!(cand[ri / 64] >> (ri % 64) & 1))
-                continue;
+        for (int ri = next_rule(cand, g->con, 0, g->n); ri < g->n;
+             ri = next_rule(cand, g->con, ri + 1, g->n)) {
             const struct erule *r = &g->rules[ri];
-            if (!r->contributes || !rule_possible(r, &c))
+            if (!rule_possible(r, &c))
                 continue;
             struct anchor_view av = anchor_view(r, p);
             for (size_t idx = 0; idx < st->n; idx++) {
