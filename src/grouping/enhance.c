@@ -95,6 +95,7 @@ struct genh {
     uint32_t tstart[3][BUCKETS + 1];   /* LOW_* slot, bucket -> range in tent */
     int pfam[4], tfam[3];              /* families of the rules anchored in each slot */
     uint64_t pfirst[3][4][4];          /* per family, slot: first bytes of the prefix anchors */
+    uint64_t ppair[3][4][4];           /* ... their first two bytes (BYTE_PAIR) */
     uint64_t pslash[3][4][4];          /* ... second bytes of those starting with '/' */
     uint64_t *rest;                    /* bitmap of the rules without an anchor */
     uint64_t *cls, *con;               /* bitmaps of the classifier / contributes rules */
@@ -150,6 +151,8 @@ static uint32_t token_hash(const char *head, const char *tail, size_t len)
 }
 #define TOKEN_FRAME_BIT(h) ((uint64_t)1 << ((h) & 63))
 #define BUCKET_OF(h) ((h) >> (32 - BUCKET_BITS))
+/* The two first bytes of an anchor as one of 256 bits (a prefix anchor has 2+ characters) */
+#define BYTE_PAIR(c0, c1) ((((unsigned)(c0) << 8 | (unsigned)(c1)) * 0x9E37u >> 8) & 255u)
 
 static int canon_key(const char *k, size_t n)
 {
@@ -797,7 +800,9 @@ static int index_table(struct genh *g, int kind, int nslots, struct aentry **out
                         for (int f = 0; f < 3; f++) {
                             if (!(r->family_mask & (1 << f)))
                                 continue;
+                            unsigned pr = BYTE_PAIR(c0, c1);
                             g->pfirst[f][s][c0 >> 6] |= (uint64_t)1 << (c0 & 63);
+                            g->ppair[f][s][pr >> 6] |= (uint64_t)1 << (pr & 63);
                             if (c0 == '/')
                                 g->pslash[f][s][c1 >> 6] |= (uint64_t)1 << (c1 & 63);
                         }
@@ -913,6 +918,7 @@ struct stackprep {
     const char *all[5];          /* per all_slot: every frame's value, joined; NULL until built */
     uint64_t *cand[MAX_SETS];    /* per rule set: the rules some frame has the anchor of */
     uint32_t *ph[4];             /* per PRE_* slot: each frame's prefix hashes (prefix_hashes) */
+    uint64_t ppair[4][4];        /* ... and their first two bytes (BYTE_PAIR) */
     uint64_t pfirst[4][4];       /* first bytes of the prefix anchors of the rule sets' rules
                                     for the families present */
     uint64_t pslash[4][4];       /* ... and second bytes of those starting with '/' */
@@ -1296,12 +1302,13 @@ static void prefixes_of(uint32_t h, const char *v, uint32_t *out)
 
 static bool byte_in(const uint64_t *set, unsigned char c) { return set[c >> 6] >> (c & 63) & 1; }
 
-/* Values whose first byte (or, with the leading '/', second byte) starts no anchor of the slot
- * get no hashes: they cannot have any. */
+/* Values whose first two bytes (or, with the leading '/', first byte) start no anchor of the
+ * slot get no hashes: they cannot have any. */
 static void value_prefixes(const struct stackprep *p, int slot, const char *v, uint32_t *out)
 {
     bool pathlike = slot >= PRE_PACKAGE;
-    if (!v || !v[0] || !byte_in(p->pfirst[slot], (unsigned char)v[0]))
+    if (!v || !v[0] || !byte_in(p->pfirst[slot], (unsigned char)v[0]) ||
+        !byte_in(p->ppair[slot], BYTE_PAIR((unsigned char)v[0], (unsigned char)v[1])))
         out[0] = out[1] = out[2] = 0; /* (an anchor has 2+ characters) */
     else
         prefixes_of(PREFIX_STEP(PREFIX_INIT, v[0]), v + 1, out);
@@ -1481,6 +1488,7 @@ static struct stackprep *prepare(struct garena *a, const struct genh *const *set
                 for (int k = 0; k < 4; k++)
                     for (int w = 0; w < 4; w++) {
                         p->pfirst[k][w] |= sets[s]->pfirst[f][k][w];
+                        p->ppair[k][w] |= sets[s]->ppair[f][k][w];
                         p->pslash[k][w] |= sets[s]->pslash[f][k][w];
                     }
     st->prep = p;
