@@ -1,6 +1,6 @@
 /* Throughput of grouping_compute (normalise + fingerprint + grouping info) on one core.
  *
- *   bench_fingerprint [--seconds S] [--synthetic N] [--info both|only|none] [--dump-synthetic FILE]
+ *   bench_fingerprint [--seconds S] [--synthetic N] [--info both|only|none] [--no-digest] [--dump-synthetic FILE]
  *                     [--label L FILE.jsonl[.gz]] ...
  *
  * Events are parsed to json_t before timing (the digest worker receives parsed events too); the
@@ -9,9 +9,16 @@
  * Python, Node, Java and native (Cocoa). Files are JSON lines, each an event or
  * {"event": ..., "group": ...} (the eval dataset format). Prints one JSON document.
  * --dump-synthetic writes the synthetic events as JSON lines instead of timing anything (so
- * callgrind and regression checks can replay exactly the events this bench times). */
+ * callgrind and regression checks can replay exactly the events this bench times).
+ *
+ * Those rows time grouping on trees parsed long before, cold in the cache (1000 events of ~30 KiB
+ * of jansson nodes each do not fit). The digest groups each event right after building its tree
+ * from the inbox bytes, so the "digest" rows (hashes only) time that: chunks of 256 events are
+ * parsed with jsonscan_build and freed (A), or parsed, grouped and freed (B), alternating so that
+ * machine drift hits both alike; grouping's cost is B - A per event. */
 #include "grouping/grouping.h"
 #include "util/buf.h"
+#include "util/jsonscan.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -175,6 +182,59 @@ static void run_set(const struct set *s, double seconds, int first, int skip_inf
     fflush(stdout);
 }
 
+/* Grouping as the digest runs it: on the tree just built from the event's bytes (see the top). */
+static void run_set_digest(const struct set *s, double seconds, int first)
+{
+    char **text = calloc((size_t)s->n, sizeof *text);
+    size_t *len = calloc((size_t)s->n, sizeof *len);
+    for (int i = 0; text && len && i < s->n; i++) {
+        text[i] = json_dumps(s->ev[i], JSON_COMPACT);
+        len[i] = text[i] ? strlen(text[i]) : 0;
+    }
+    char err[ERRMSG_SIZE];
+    struct grouping_result r;
+    struct grouping_config cfg = {.skip_info = 1};
+    double cpu[2] = {0, 0}, bytes = 0;
+    long count[2] = {0, 0}, failed = 0, next[2] = {0, 0};
+    double w0 = now(CLOCK_MONOTONIC);
+    for (int round = 0; now(CLOCK_MONOTONIC) - w0 < 2 * seconds || round < 2; round++) {
+        int group = round & 1;
+        double c0 = now(CLOCK_THREAD_CPUTIME_ID);
+        for (int k = 0; k < 256; k++) {
+            long i = next[group]++ % s->n;
+            json_t *ev = text[i] ? jsonscan_build(text[i], len[i], 0, NULL, NULL, err) : NULL;
+            if (!ev) {
+                failed++;
+                continue;
+            }
+            if (group) {
+                if (grouping_compute(ev, &cfg, &r, err) == 0)
+                    grouping_result_free(&r);
+                else
+                    failed++;
+            } else {
+                bytes += (double)len[i];
+            }
+            json_decref(ev);
+        }
+        cpu[group] += now(CLOCK_THREAD_CPUTIME_ID) - c0;
+        count[group] += 256;
+    }
+    double parse_us = cpu[0] * 1e6 / count[0], both_us = cpu[1] * 1e6 / count[1];
+    double group_us = both_us - parse_us;
+    printf("%s    {\"set\": \"%s\", \"mode\": \"digest\", \"info_json\": false, \"events\": %d, \"avg_frames\": %.1f, "
+           "\"avg_bytes\": %.0f, \"computed\": %ld, \"failed\": %ld, \"cpu_s\": %.3f, \"parse_us_per_event\": %.2f, "
+           "\"parse_and_group_us_per_event\": %.2f, \"us_per_event_cpu\": %.2f, \"events_per_s_cpu\": %.0f, "
+           "\"parse_and_group_events_per_s_cpu\": %.0f}",
+           first ? "" : ",\n", s->label, s->n, s->frames / s->n, bytes / count[0], count[1], failed, cpu[0] + cpu[1],
+           parse_us, both_us, group_us, 1e6 / group_us, 1e6 / both_us);
+    fflush(stdout);
+    for (int i = 0; text && i < s->n; i++)
+        free(text[i]);
+    free(text);
+    free(len);
+}
+
 int main(int argc, char **argv)
 {
     double seconds = 2.0;
@@ -182,12 +242,14 @@ int main(int argc, char **argv)
     static struct set sets[16];
     int ns = 0;
     const char *label = NULL, *dump = NULL;
-    int with_info = 1, without_info = 1;
+    int with_info = 1, without_info = 1, digest = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--info") && i + 1 < argc) { /* both (default), only, none */
             i++;
             with_info = strcmp(argv[i], "none") != 0;
             without_info = strcmp(argv[i], "only") != 0;
+        } else if (!strcmp(argv[i], "--no-digest")) {
+            digest = 0;
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
             seconds = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc) {
@@ -229,6 +291,8 @@ int main(int argc, char **argv)
         run_set(&sets[i], seconds, first, 0);
     for (int i = 0; without_info && i < ns; i++, first = 0) /* hashes only: normalise + fingerprint alone */
         run_set(&sets[i], seconds, first, 1);
+    for (int i = 0; digest && without_info && i < ns; i++, first = 0)
+        run_set_digest(&sets[i], seconds, first);
     printf("\n]}\n");
     for (int i = 0; i < ns; i++)
         for (int k = 0; k < sets[i].n; k++)

@@ -18,7 +18,7 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 out = {
     "bench": "fingerprint",
-    "what": "grouping_compute (normalise + newstyle:2023-01-11 fingerprint, with and without the grouping info JSON) on parsed events, one thread pinned to one core",
+    "what": "grouping_compute (normalise + newstyle:2023-01-11 fingerprint, with and without the grouping info JSON) on parsed events, one thread pinned to one core; mode digest: hashes only on the tree just built from the event's bytes (jsonscan_build), as the digest runs it, parse cost subtracted (alternating parse-only and parse+group chunks)",
     "command": "make bench-fingerprint  (" + sys.argv[2] + ")",
     "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
                 "load_avg_before": sys.argv[3], "load_avg_after": sys.argv[4],
@@ -30,6 +30,10 @@ out = {
 }
 json.dump(out, open("bench/results/fingerprint.json", "w"), indent=2)
 for r in raw["results"]:
-    print("%-28s info=%-5s %6d events, %5.1f frames avg: %8.0f events/s (cpu), %6.2f us/event" % (
-        r["set"], r["info_json"], r["events"], r["avg_frames"], r["events_per_s_cpu"], r["us_per_event_cpu"]))
+    mode = r.get("mode", "info" if r["info_json"] else "hashes")
+    extra = ""
+    if mode == "digest":
+        extra = " (parse %.1f us + group = %.0f events/s)" % (r["parse_us_per_event"], r["parse_and_group_events_per_s_cpu"])
+    print("%-28s %-7s %6d events, %5.1f frames avg: %8.0f events/s (cpu), %6.2f us/event%s" % (
+        r["set"], mode, r["events"], r["avg_frames"], r["events_per_s_cpu"], r["us_per_event_cpu"], extra))
 PY
