@@ -41,6 +41,8 @@ struct digest_ctx {
     int                   embedding_only;
     int64_t               inbox_done;      /* last inbox id digested (in faultline.db) */
     int64_t               inbox_deleted;   /* inbox rows up to this id are deleted */
+    struct store_inbox_row *rows;          /* fetch buffer, kept between polls (idle ones too) */
+    int                   rows_cap;
 };
 
 struct digest_ctx *digest_ctx_new(void)
@@ -68,6 +70,7 @@ void digest_ctx_free(struct digest_ctx *ctx)
         return;
     clear_rules(ctx);
     free(ctx->vec);
+    free(ctx->rows);
     free(ctx);
 }
 
@@ -429,14 +432,18 @@ json_t *digest_parse_event(const char *data, size_t n)
 
 int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pipeline_stats *stats, char *err)
 {
-    struct store_inbox_row *rows = calloc((size_t)max, sizeof *rows);
-    if (!rows) {
-        errmsg_set(err, "out of memory");
-        return -1;
+    if (max > ctx->rows_cap) {
+        struct store_inbox_row *grown = realloc(ctx->rows, (size_t)max * sizeof *grown);
+        if (!grown) {
+            errmsg_set(err, "out of memory");
+            return -1;
+        }
+        ctx->rows = grown;
+        ctx->rows_cap = max;
     }
+    struct store_inbox_row *rows = ctx->rows;
     int n = store_inbox_fetch(s, ctx->inbox_done, rows, max, err);
     if (n <= 0) {
-        free(rows);
         /* Idle: drop the digested rows now rather than in the middle of a burst. */
         if (n == 0 && ctx->inbox_done > ctx->inbox_deleted &&
             store_inbox_delete_upto(s, ctx->inbox_done, err) == 0)
@@ -491,7 +498,6 @@ int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pi
         }
     }
     store_inbox_rows_free(rows, n);
-    free(rows);
     return rc < 0 ? rc : n;
 }
 
