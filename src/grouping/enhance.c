@@ -918,6 +918,9 @@ struct stackprep {
     const char *all[5];          /* per all_slot: every frame's value, joined; NULL until built */
     uint64_t *cand[MAX_SETS];    /* per rule set: the rules some frame has the anchor of */
     uint32_t *ph[4];             /* per PRE_* slot: each frame's prefix hashes (prefix_hashes) */
+    uint32_t *phl[4];            /* ... the nonzero ones of the frames not repeating an earlier
+                                    frame's (seen8), for the anchor lookup */
+    size_t phn[4];
     uint64_t ppair[4][4];        /* ... and their first two bytes (BYTE_PAIR) */
     uint64_t pfirst[4][4];       /* first bytes of the prefix anchors of the rule sets' rules
                                     for the families present */
@@ -1013,20 +1016,27 @@ static void lower_into(char *d, const char *s, size_t n)
     }
 }
 
-/* s[0..n) lowercased with '\' as '/': s itself when nothing changes, else an arena copy. dir
- * is the lowered form of s[0..dl), known already (s itself: s[0..dl) needs no change). */
-static const char *lower_path(struct garena *a, const char *s, size_t n, const char *dir, size_t dl)
+/* The arena copy of lower_path: dir[0..i) then s[i..n) lowered. */
+static const char *lower_copy(struct garena *a, const char *s, size_t n, const char *dir, size_t i)
 {
-    size_t i = dir == s ? lower_from(s, dl, n) : dl;
-    if (i == n && dir == s)
-        return s;
     char *d = garena_alloc_raw(a, n + 1);
     if (!d)
         return NULL;
-    memcpy(d, dir, i); /* dir == s, or i == dl */
+    memcpy(d, dir, i);
     lower_into(d + i, s + i, n - i);
     d[n] = '\0';
     return d;
+}
+
+/* s[0..n) lowercased with '\' as '/': s itself when nothing changes, else an arena copy. dir
+ * is the lowered form of s[0..dl), known already (s itself: s[0..dl) needs no change). */
+static inline const char *lower_path(struct garena *a, const char *s, size_t n, const char *dir,
+                                     size_t dl)
+{
+    if (dir != s)
+        return lower_copy(a, s, n, dir, dl);
+    size_t i = lower_from(s, dl, n);
+    return i == n ? s : lower_copy(a, s, n, s, i);
 }
 
 /* Length of the directory part of s[0..n): up to its last '/' or '\', included (0: none). */
@@ -1107,6 +1117,24 @@ static uint64_t value_tokens(struct stackprep *p, struct pathinfo *pi, const cha
     return mask;
 }
 
+/* The last 8 bytes of s[0..n) (fewer, zero-padded, when shorter). */
+static inline uint64_t last8(const char *s, size_t n)
+{
+    uint64_t x = 0;
+    if (n >= 8)
+        memcpy(&x, s + n - 8, 8);
+    else
+        for (size_t i = 0; i < n; i++)
+            x = x << 8 | (unsigned char)s[i];
+    return x;
+}
+
+#define RECENT 16
+static inline unsigned recent_slot(uint64_t tail, size_t len)
+{
+    return (unsigned)(((tail ^ len) * 0x9E3779B97F4A7C15ULL) >> 60);
+}
+
 /* The lowered values of one path-like key for every frame, with their tokens. A value's tokens
  * all lie in its directory part (up to the last '/'), which the frames of a stack share a lot:
  * a directory seen a few frames before (compared raw, before lowering) gives its lowered form,
@@ -1126,14 +1154,13 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
         p->oom = true;
         return NULL;
     }
-    /* recent directories: raw bytes (len of them), lowered value of the frame that had it
-     * (== raw when lowering changed nothing) */
-    struct { const char *raw, *low; size_t len; uint64_t mask; int frame; } dc[4];
-    /* recent whole values (packages repeat), with their last 8 bytes as a quick first test */
-    struct { const char *raw; size_t len; uint64_t tail; int frame; } rc[4];
-    for (int k = 0; k < 4; k++)
+    /* Two small caches, each slot holding the latest value that hashed there (length and last
+     * 8 bytes): whole values seen before (packages repeat), and directories seen before, with
+     * the lowered value of the frame that had it (== raw when lowering changed nothing). */
+    struct { const char *raw; size_t len; uint64_t tail; int frame; } rc[RECENT];
+    struct { const char *raw, *low; size_t len; uint64_t mask; int frame; } dc[RECENT];
+    for (int k = 0; k < RECENT; k++)
         dc[k].len = rc[k].len = SIZE_MAX; /* empty */
-    int next = 0, rnext = 0;
     for (size_t i = 0; i < st->n; i++) {
         seen8[i] = -1;
         dir[i] = (int)i;
@@ -1146,35 +1173,23 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
             continue;
         size_t len = strlen(src);
         lens[i] = len;
-        uint64_t tail = 0;
-        if (len >= 8)
-            memcpy(&tail, src + len - 8, 8);
-        int same = -1;
-        for (int k = 0; k < 4; k++)
-            if (rc[k].len == len && rc[k].tail == tail && !memcmp(rc[k].raw, src, len)) {
-                same = rc[k].frame;
-                break;
-            }
-        if (same >= 0) {
+        uint64_t tail = last8(src, len);
+        unsigned r = recent_slot(tail, len);
+        if (rc[r].len == len && rc[r].tail == tail && !memcmp(rc[r].raw, src, len)) {
+            int same = rc[r].frame;
             v[i] = v[same];
             fm[i] = fm[same];
             dir[i] = dir[same];
             seen8[i] = same;
             continue;
         }
-        rc[rnext].raw = src;
-        rc[rnext].len = len;
-        rc[rnext].tail = tail;
-        rc[rnext].frame = (int)i;
-        rnext = (rnext + 1) % 4;
+        rc[r].raw = src;
+        rc[r].len = len;
+        rc[r].tail = tail;
+        rc[r].frame = (int)i;
         size_t dl = dir_len(src, len);
-        int hit = -1;
-        for (int k = 0; k < 4; k++)
-            if (dc[k].len == dl && !memcmp(dc[k].raw, src, dl)) {
-                hit = k;
-                break;
-            }
-        if (hit >= 0) {
+        int hit = (int)recent_slot(last8(src, dl), dl);
+        if (dc[hit].len == dl && !memcmp(dc[hit].raw, src, dl)) {
             /* the same lowered directory ('\' and '/' both end it, both lower to '/') */
             fm[i] = dc[hit].mask;
             dir[i] = dc[hit].frame;
@@ -1193,12 +1208,11 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
             continue;
         }
         fm[i] = value_tokens(p, pi, lv, dl);
-        dc[next].raw = src;
-        dc[next].low = lv;
-        dc[next].len = dl;
-        dc[next].mask = fm[i];
-        dc[next].frame = (int)i;
-        next = (next + 1) % 4;
+        dc[hit].raw = src;
+        dc[hit].low = lv;
+        dc[hit].len = dl;
+        dc[hit].mask = fm[i];
+        dc[hit].frame = (int)i;
     }
     pi->low = v;
     pi->len = lens;
@@ -1331,10 +1345,12 @@ static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
     const struct ev_stacktrace *st = p->st;
     int stride = prefix_stride(slot);
     uint32_t *ph = garena_alloc_raw(p->a, (st->n ? st->n : 1) * (size_t)stride * sizeof *ph);
+    uint32_t *list = garena_alloc_raw(p->a, (st->n ? st->n : 1) * (size_t)stride * sizeof *list);
+    size_t nl = 0;
     const struct pathinfo *pi = slot == PRE_PACKAGE ? path_info(p, LOW_PACKAGE)
                                 : slot == PRE_PATH  ? path_info(p, LOW_PATH)
                                                     : NULL;
-    if (!ph || (slot >= PRE_PACKAGE && !pi)) {
+    if (!ph || !list || (slot >= PRE_PACKAGE && !pi)) {
         p->oom = true;
         return NULL;
     }
@@ -1349,7 +1365,12 @@ static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
                         : slot == PRE_MODULE ? f->module
                                              : pi->low[i];
         value_prefixes(p, slot, v, out);
+        for (int k = 0; k < stride; k++)
+            if (out[k])
+                list[nl++] = out[k];
     }
+    p->phl[slot] = list;
+    p->phn[slot] = nl;
     p->ph[slot] = ph;
     return ph;
 }
@@ -1412,20 +1433,13 @@ static const uint64_t *stack_candidates(struct stackprep *p, const struct genh *
         return NULL;
     }
     memcpy(cand, g->rest, words * sizeof *cand);
-    const struct ev_stacktrace *st = p->st;
     for (int slot = PRE_FUNCTION; slot <= PRE_PATH; slot++) {
         if (!(g->pfam[slot] & p->families) || g->pstart[slot][0] == g->pstart[slot][BUCKETS])
             continue;
-        const uint32_t *ph = prefix_hashes(p, slot);
-        const struct pathinfo *pi = slot >= PRE_PACKAGE ? &p->pi[slot == PRE_PATH ? LOW_PATH : LOW_PACKAGE] : NULL;
-        int stride = prefix_stride(slot);
-        for (size_t i = 0; ph && i < st->n; i++) {
-            if (pi && pi->seen8[i] >= 0)
-                continue; /* same anchors as an earlier frame's */
-            for (int k = 0; k < stride; k++)
-                if (ph[i * (size_t)stride + (size_t)k])
-                    mark_bucket(g->pent, g->pstart[slot], ph[i * (size_t)stride + (size_t)k], cand);
-        }
+        if (!prefix_hashes(p, slot))
+            continue;
+        for (size_t i = 0; i < p->phn[slot]; i++)
+            mark_bucket(g->pent, g->pstart[slot], p->phl[slot][i], cand);
     }
     for (int slot = LOW_PATH; slot <= LOW_FILENAME; slot++) {
         if (!(g->tfam[slot] & p->families) || g->tstart[slot][0] == g->tstart[slot][BUCKETS])
@@ -1577,7 +1591,7 @@ static bool path_value(const struct ematcher *m, const char *v, size_t n)
     return false;
 }
 
-static bool path_ok(const struct ematcher *m, struct stackprep *p, int which, size_t idx)
+static inline bool path_ok(const struct ematcher *m, struct stackprep *p, int which, size_t idx)
 {
     const struct pathinfo *pi = path_info(p, which);
     if (!pi || !pi->low[idx] || (m->tokmask & ~pi->fmask[idx]))
@@ -1601,7 +1615,7 @@ static bool glob_ok(const struct ematcher *m, const char *value)
     return value && glob_value(m, value);
 }
 
-static bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx)
+static inline bool match_one(const struct ematcher *m, const struct mctx *c, size_t idx)
 {
     const struct ev_frame *f = &c->st->frames[idx];
     bool rv = false;
