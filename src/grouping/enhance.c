@@ -76,6 +76,9 @@ struct erule {
     uint32_t anchor_h;   /* prefix_hash / token_hash */
     uint64_t anchor_mask; /* ANCHOR_TOKEN: the frame mask bits of all the matcher's tokens */
     const char *anchor_lit; /* ANCHOR_PREFIX: the matcher's pattern; ANCHOR_CATEGORY: the category */
+    int dir_slot;        /* LOW_* when the rule looks only at the frame's family and at dir_only
+                            matchers of that key (rule_ok), else -1 */
+    size_t dir_plen;     /* ... the longest pattern of those matchers */
     char *desc;          /* matcher description for hints */
     int line;
 };
@@ -111,6 +114,7 @@ static char *glob_needle(const char *p);
 static bool uses_category(const struct ematcher *m);
 static int compile_form(struct ematcher *m);
 static void matcher_tokens(struct ematcher *m);
+static int low_of(int key);
 
 /* Anchors. Most rules can only match a frame whose value starts with a given literal (of which
  * the first 2, 4 or 8 characters are hashed) or, for paths, contains a given "/segment/" token.
@@ -716,6 +720,19 @@ static int parse_rule(struct lexer *lx, struct erule *r)
         if (uses_category(&r->m[i]))
             r->needs_category = true;
     choose_anchor(r);
+    r->dir_slot = -1;
+    for (int i = 0; i < r->nm && !r->has_caller && !r->has_callee; i++) {
+        const struct ematcher *m = &r->m[i];
+        if (m->key == MK_FAMILY)
+            continue;
+        if (!m->dir_only || (r->dir_slot >= 0 && r->dir_slot != low_of(m->key))) {
+            r->dir_slot = -1;
+            break;
+        }
+        r->dir_slot = low_of(m->key);
+        if (m->plen > r->dir_plen)
+            r->dir_plen = m->plen;
+    }
     for (int i = 0; i < r->na; i++) {
         if (r->a[i].kind == A_APP || r->a[i].kind == A_CATEGORY)
             r->classifier = true;
@@ -930,6 +947,12 @@ struct stackprep {
         int dir;
         bool res;
     } memo;
+    struct {                     /* rule_ok's last answer for a rule with a dir_slot */
+        const struct erule *r;
+        int dir;
+        unsigned char family;
+        bool res;
+    } rmemo;
 };
 
 struct mctx {
@@ -978,7 +1001,7 @@ static inline uint64_t bytes_upper(uint64_t x)
 }
 
 /* The first byte of s[i..n) that lowering changes ('A'..'Z', '\'), or n. */
-static size_t lower_from(const char *s, size_t i, size_t n)
+static inline size_t lower_from(const char *s, size_t i, size_t n)
 {
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
@@ -1196,6 +1219,7 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
             v[i] = lower_path(p->a, src, len, dc[hit].low == dc[hit].raw ? src : dc[hit].low, dl);
             if (!v[i]) {
                 p->oom = true;
+                dir[i] = (int)i; /* (no value: shares no answer) */
                 continue;
             }
             if (dl >= 8)
@@ -1317,21 +1341,26 @@ static void prefixes_of(uint32_t h, const char *v, uint32_t *out)
 static bool byte_in(const uint64_t *set, unsigned char c) { return set[c >> 6] >> (c & 63) & 1; }
 
 /* Values whose first two bytes (or, with the leading '/', first byte) start no anchor of the
- * slot get no hashes: they cannot have any. */
-static void value_prefixes(const struct stackprep *p, int slot, const char *v, uint32_t *out)
+ * slot get no hashes: they cannot have any. Returns false when all are 0. */
+static bool value_prefixes(const struct stackprep *p, int slot, const char *v, uint32_t *out)
 {
-    bool pathlike = slot >= PRE_PACKAGE;
+    bool pathlike = slot >= PRE_PACKAGE, any = false;
     if (!v || !v[0] || !byte_in(p->pfirst[slot], (unsigned char)v[0]) ||
-        !byte_in(p->ppair[slot], BYTE_PAIR((unsigned char)v[0], (unsigned char)v[1])))
+        !byte_in(p->ppair[slot], BYTE_PAIR((unsigned char)v[0], (unsigned char)v[1]))) {
         out[0] = out[1] = out[2] = 0; /* (an anchor has 2+ characters) */
-    else
+    } else {
         prefixes_of(PREFIX_STEP(PREFIX_INIT, v[0]), v + 1, out);
-    if (pathlike) {
-        if (v && v[0] && v[0] != '/' && byte_in(p->pslash[slot], (unsigned char)v[0]))
-            prefixes_of(PREFIX_STEP(PREFIX_INIT, '/'), v, out + 3);
-        else
-            out[3] = out[4] = out[5] = 0;
+        any = true;
     }
+    if (pathlike) {
+        if (v && v[0] && v[0] != '/' && byte_in(p->pslash[slot], (unsigned char)v[0])) {
+            prefixes_of(PREFIX_STEP(PREFIX_INIT, '/'), v, out + 3);
+            any = true;
+        } else {
+            out[3] = out[4] = out[5] = 0;
+        }
+    }
+    return any;
 }
 
 static int prefix_stride(int slot) { return slot >= PRE_PACKAGE ? 6 : 3; }
@@ -1364,10 +1393,10 @@ static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
         const char *v = slot == PRE_FUNCTION ? frame_function(f)
                         : slot == PRE_MODULE ? f->module
                                              : pi->low[i];
-        value_prefixes(p, slot, v, out);
-        for (int k = 0; k < stride; k++)
-            if (out[k])
-                list[nl++] = out[k];
+        if (value_prefixes(p, slot, v, out))
+            for (int k = 0; k < stride; k++)
+                if (out[k])
+                    list[nl++] = out[k];
     }
     p->phl[slot] = list;
     p->phn[slot] = nl;
@@ -1671,6 +1700,28 @@ static bool rule_matches(const struct erule *r, const struct mctx *c, size_t idx
     return true;
 }
 
+/* rule_matches; a rule with a dir_slot gives the frames of one family and directory the same
+ * answer, and the rules try one rule on every frame in turn, so the last answer is kept. */
+static inline bool rule_ok(const struct erule *r, const struct mctx *c, size_t idx)
+{
+    if (r->dir_slot < 0)
+        return rule_matches(r, c, idx);
+    struct stackprep *p = c->p;
+    const struct pathinfo *pi = path_info(p, r->dir_slot);
+    if (!pi || (pi->len[idx] + 2) * (r->dir_plen + 2) >= FORM_SAFE) /* (see path_ok) */
+        return rule_matches(r, c, idx);
+    int dir = pi->dir[idx];
+    unsigned char family = c->st->frames[idx].family;
+    if (p->rmemo.r == r && p->rmemo.dir == dir && p->rmemo.family == family)
+        return p->rmemo.res;
+    bool res = rule_matches(r, c, idx);
+    p->rmemo.r = r;
+    p->rmemo.dir = dir;
+    p->rmemo.family = family;
+    p->rmemo.res = res;
+    return res;
+}
+
 static void range_of(const struct eaction *a, size_t idx, size_t n, size_t *lo, size_t *hi)
 {
     if (a->range == R_UP) {
@@ -1716,7 +1767,7 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                 continue;
             struct anchor_view av = anchor_view(r, p);
             for (size_t idx = 0; idx < st->n; idx++) {
-                if (!anchor_ok(&av, idx) || !rule_matches(r, &c, idx))
+                if (!anchor_ok(&av, idx) || !rule_ok(r, &c, idx))
                     continue;
                 for (int ai = 0; ai < r->na; ai++) {
                     const struct eaction *ac = &r->a[ai];
@@ -1766,7 +1817,7 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
                 continue;
             struct anchor_view av = anchor_view(r, p);
             for (size_t idx = 0; idx < st->n; idx++) {
-                if (!anchor_ok(&av, idx) || !rule_matches(r, &c, idx))
+                if (!anchor_ok(&av, idx) || !rule_ok(r, &c, idx))
                     continue;
                 if (out->n == cap) {
                     size_t nc = cap ? cap * 2 : 16;
