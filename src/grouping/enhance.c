@@ -947,6 +947,8 @@ struct stackprep {
         int dir;
         bool res;
     } memo;
+    signed char categories;      /* after the classifier pass: whether some frame has a
+                                    category (they change nowhere else); -1 before */
     struct {                     /* rule_ok's last answer for a rule with a dir_slot */
         const struct erule *r;
         int dir;
@@ -1342,7 +1344,7 @@ static bool byte_in(const uint64_t *set, unsigned char c) { return set[c >> 6] >
 
 /* Values whose first two bytes (or, with the leading '/', first byte) start no anchor of the
  * slot get no hashes: they cannot have any. Returns false when all are 0. */
-static bool value_prefixes(const struct stackprep *p, int slot, const char *v, uint32_t *out)
+static inline bool value_prefixes(const struct stackprep *p, int slot, const char *v, uint32_t *out)
 {
     bool pathlike = slot >= PRE_PACKAGE, any = false;
     if (!v || !v[0] || !byte_in(p->pfirst[slot], (unsigned char)v[0]) ||
@@ -1383,20 +1385,27 @@ static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
         p->oom = true;
         return NULL;
     }
-    for (size_t i = 0; i < st->n; i++) {
-        const struct ev_frame *f = &st->frames[i];
-        uint32_t *out = ph + i * (size_t)stride;
-        if (pi && pi->seen8[i] >= 0) { /* (stride is 6 here; a constant size is copied inline) */
-            memcpy(out, ph + (size_t)pi->seen8[i] * 6, 6 * sizeof *out);
-            continue;
+    if (!pi) { /* function, module: stride 3 */
+        for (size_t i = 0; i < st->n; i++) {
+            const struct ev_frame *f = &st->frames[i];
+            uint32_t *out = ph + i * 3;
+            if (value_prefixes(p, slot, slot == PRE_FUNCTION ? frame_function(f) : f->module, out))
+                for (int k = 0; k < 3; k++)
+                    if (out[k])
+                        list[nl++] = out[k];
         }
-        const char *v = slot == PRE_FUNCTION ? frame_function(f)
-                        : slot == PRE_MODULE ? f->module
-                                             : pi->low[i];
-        if (value_prefixes(p, slot, v, out))
-            for (int k = 0; k < stride; k++)
-                if (out[k])
-                    list[nl++] = out[k];
+    } else { /* path-like: stride 6 */
+        for (size_t i = 0; i < st->n; i++) {
+            uint32_t *out = ph + i * 6;
+            if (pi->seen8[i] >= 0) {
+                memcpy(out, ph + (size_t)pi->seen8[i] * 6, 6 * sizeof *out);
+                continue;
+            }
+            if (value_prefixes(p, slot, pi->low[i], out))
+                for (int k = 0; k < 6; k++)
+                    if (out[k])
+                        list[nl++] = out[k];
+        }
     }
     p->phl[slot] = list;
     p->phn[slot] = nl;
@@ -1523,6 +1532,7 @@ static struct stackprep *prepare(struct garena *a, const struct genh *const *set
         return NULL;
     p->st = st;
     p->a = a;
+    p->categories = -1;
     for (size_t i = 0; i < st->n; i++)
         p->families |= 1 << st->frames[i].family;
     for (int s = 0; s < n_sets; s++)
@@ -1790,6 +1800,7 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
             }
         }
     }
+    p->categories = c.categories;
 }
 
 int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struct event *e,
@@ -1801,7 +1812,7 @@ int genh_contrib_matches(const struct genh *const *sets, int n_sets, const struc
     struct stackprep *p = prepare(a, sets, n_sets, (struct ev_stacktrace *)st);
     if (!p)
         return -1;
-    struct mctx c = {e, st, exc, p, any_category(st)};
+    struct mctx c = {e, st, exc, p, p->categories >= 0 ? p->categories : any_category(st)};
     size_t cap = 0;
     for (int s = 0; s < n_sets; s++) {
         const struct genh *g = sets[s];
