@@ -79,6 +79,8 @@ struct erule {
     int dir_slot;        /* LOW_* when the rule looks only at the frame's family and at dir_only
                             matchers of that key (rule_ok), else -1 */
     size_t dir_plen;     /* ... the longest pattern of those matchers */
+    int self_app;        /* the flag of a rule whose one action is +app / -app on the frame
+                            itself, else -1 */
     char *desc;          /* matcher description for hints */
     int line;
 };
@@ -739,6 +741,7 @@ static int parse_rule(struct lexer *lx, struct erule *r)
         else
             r->contributes = true;
     }
+    r->self_app = r->na == 1 && r->a[0].kind == A_APP && r->a[0].range == R_SELF ? r->a[0].flag : -1;
     struct buf d = BUF_INIT;
     if (r->has_caller) {
         buf_puts(&d, "[ ");
@@ -914,14 +917,16 @@ int genh_parse(const char *text, struct genh **out, char *err)
  * use: only what the rules that get that far ask for is built (a Python stack never lowers
  * packages, a native one never joins modules). */
 #define MAX_SETS 4
+struct pframe {
+    const char *low;      /* the value lowercased with '\' as '/', or NULL */
+    size_t len;           /* strlen(low) */
+    uint64_t fmask;       /* TOKEN_FRAME_BIT of each of its tokens */
+    int dir;              /* a frame (this one or an earlier one) whose lowered directory part is
+                             the same */
+    int seen8;            /* an earlier frame whose value has the same first 8 bytes, or -1 */
+};
 struct pathinfo {
-    const char **low;     /* per frame: the value lowercased with '\' as '/', or NULL */
-    size_t *len;          /* per frame: strlen(low[i]) */
-    int *dir;             /* per frame: a frame (this one or an earlier one) whose lowered
-                             directory part is the same */
-    uint64_t *fmask;      /* per frame: TOKEN_FRAME_BIT of each of its tokens */
-    int *seen8;           /* per frame: an earlier frame whose value has the same first 8 bytes,
-                             or -1 */
+    struct pframe *f;     /* per frame */
     uint32_t *tok;        /* every frame's tokens (token_hash), for the anchor lookup */
     size_t ntok, cap;
 };
@@ -1170,12 +1175,8 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
     p->low_done |= 1u << which;
     const struct ev_stacktrace *st = p->st;
     size_t n = st->n ? st->n : 1;
-    const char **v = garena_alloc(p->a, n * sizeof *v);
-    size_t *lens = garena_alloc_raw(p->a, n * sizeof *lens);
-    int *dir = garena_alloc_raw(p->a, n * sizeof *dir);
-    uint64_t *fm = garena_alloc(p->a, n * sizeof *fm);
-    int *seen8 = garena_alloc_raw(p->a, n * sizeof *seen8);
-    if (!v || !lens || !dir || !fm || !seen8) {
+    struct pframe *pf = garena_alloc_raw(p->a, n * sizeof *pf);
+    if (!pf) {
         p->oom = true;
         return NULL;
     }
@@ -1187,9 +1188,8 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
     for (int k = 0; k < RECENT; k++)
         dc[k].len = rc[k].len = SIZE_MAX; /* empty */
     for (size_t i = 0; i < st->n; i++) {
-        seen8[i] = -1;
-        dir[i] = (int)i;
-        lens[i] = 0;
+        struct pframe *o = &pf[i];
+        *o = (struct pframe){NULL, 0, 0, (int)i, -1};
         const struct ev_frame *f = &st->frames[i];
         const char *src = which == LOW_PATH      ? (f->abs_path ? f->abs_path : f->filename)
                           : which == LOW_PACKAGE ? f->package
@@ -1197,17 +1197,15 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
         if (!src)
             continue;
         size_t len = strlen(src);
-        lens[i] = len;
         uint64_t tail = last8(src, len);
         unsigned r = recent_slot(tail, len);
         if (rc[r].len == len && rc[r].tail == tail && !memcmp(rc[r].raw, src, len)) {
             int same = rc[r].frame;
-            v[i] = v[same];
-            fm[i] = fm[same];
-            dir[i] = dir[same];
-            seen8[i] = same;
+            *o = pf[same];
+            o->seen8 = same;
             continue;
         }
+        o->len = len;
         rc[r].raw = src;
         rc[r].len = len;
         rc[r].tail = tail;
@@ -1216,49 +1214,38 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
         int hit = (int)recent_slot(last8(src, dl), dl);
         if (dc[hit].len == dl && !memcmp(dc[hit].raw, src, dl)) {
             /* the same lowered directory ('\' and '/' both end it, both lower to '/') */
-            fm[i] = dc[hit].mask;
-            dir[i] = dc[hit].frame;
-            v[i] = lower_path(p->a, src, len, dc[hit].low == dc[hit].raw ? src : dc[hit].low, dl);
-            if (!v[i]) {
+            o->low = lower_path(p->a, src, len, dc[hit].low == dc[hit].raw ? src : dc[hit].low, dl);
+            if (!o->low) {
                 p->oom = true;
-                dir[i] = (int)i; /* (no value: shares no answer) */
                 continue;
             }
+            o->fmask = dc[hit].mask;
+            o->dir = dc[hit].frame;
             if (dl >= 8)
-                seen8[i] = dc[hit].frame;
+                o->seen8 = dc[hit].frame;
             continue;
         }
-        const char *lv = v[i] = lower_path(p->a, src, len, src, 0);
+        const char *lv = o->low = lower_path(p->a, src, len, src, 0);
         if (!lv) {
             p->oom = true;
             continue;
         }
-        fm[i] = value_tokens(p, pi, lv, dl);
+        o->fmask = value_tokens(p, pi, lv, dl);
         dc[hit].raw = src;
         dc[hit].low = lv;
         dc[hit].len = dl;
-        dc[hit].mask = fm[i];
+        dc[hit].mask = o->fmask;
         dc[hit].frame = (int)i;
     }
-    pi->low = v;
-    pi->len = lens;
-    pi->dir = dir;
-    pi->fmask = fm;
-    pi->seen8 = seen8;
+    pi->f = pf;
     return pi;
 }
 
 static inline const struct pathinfo *path_info(struct stackprep *p, int which)
 {
     if (p->low_done & (1u << which))
-        return p->pi[which].low ? &p->pi[which] : NULL;
+        return p->pi[which].f ? &p->pi[which] : NULL;
     return path_info_build(p, which);
-}
-
-static const char *const *lowered(struct stackprep *p, int which)
-{
-    const struct pathinfo *pi = path_info(p, which);
-    return pi ? pi->low : NULL;
 }
 
 /* The value of frame i for a key that has a stack-level form (all_slot keys). */
@@ -1269,8 +1256,8 @@ static const char *slot_value(struct stackprep *p, int key, size_t i)
         return frame_function(f);
     if (key == MK_MODULE)
         return f->module;
-    const char *const *low = lowered(p, low_of(key));
-    return low ? low[i] : NULL;
+    const struct pathinfo *pi = path_info(p, low_of(key));
+    return pi ? pi->f[i].low : NULL;
 }
 
 /* Every frame's value for key joined with '\x01' (never inside a needle) into one arena string.
@@ -1397,11 +1384,11 @@ static const uint32_t *prefix_hashes(struct stackprep *p, int slot)
     } else { /* path-like: stride 6 */
         for (size_t i = 0; i < st->n; i++) {
             uint32_t *out = ph + i * 6;
-            if (pi->seen8[i] >= 0) {
-                memcpy(out, ph + (size_t)pi->seen8[i] * 6, 6 * sizeof *out);
+            if (pi->f[i].seen8 >= 0) {
+                memcpy(out, ph + (size_t)pi->f[i].seen8 * 6, 6 * sizeof *out);
                 continue;
             }
-            if (value_prefixes(p, slot, pi->low[i], out))
+            if (value_prefixes(p, slot, pi->f[i].low, out))
                 for (int k = 0; k < 6; k++)
                     if (out[k])
                         list[nl++] = out[k];
@@ -1420,7 +1407,7 @@ struct anchor_view {
     const uint32_t *ph;   /* ANCHOR_PREFIX: the frames' hashes, from the anchor's length on */
     int stride;
     uint64_t bit;         /* ANCHOR_TOKEN */
-    const uint64_t *fmask;
+    const struct pframe *pf;
     const char *lit;      /* ANCHOR_CATEGORY */
     const struct ev_frame *frames;
 };
@@ -1434,7 +1421,7 @@ static struct anchor_view anchor_view(const struct erule *r, struct stackprep *p
         v.ph = ph ? ph + r->anchor_k : NULL;
     } else if (r->anchor == ANCHOR_TOKEN) {
         const struct pathinfo *pi = path_info(p, r->anchor_slot);
-        v.fmask = pi ? pi->fmask : NULL;
+        v.pf = pi ? pi->f : NULL;
         v.bit = r->anchor_mask; /* every token of the matcher, the anchor's among them */
     }
     return v;
@@ -1449,7 +1436,7 @@ static inline bool anchor_ok(const struct anchor_view *v, size_t idx)
         return h[0] == v->h || (v->stride == 6 && h[3] == v->h);
     }
     if (v->kind == ANCHOR_TOKEN)
-        return v->fmask && (v->fmask[idx] & v->bit) == v->bit;
+        return v->pf && (v->pf[idx].fmask & v->bit) == v->bit;
     if (v->kind == ANCHOR_CATEGORY) {
         const char *c = v->frames[idx].category;
         return c && c[0] == v->lit[0] && !strcmp(c, v->lit);
@@ -1633,18 +1620,19 @@ static bool path_value(const struct ematcher *m, const char *v, size_t n)
 static inline bool path_ok(const struct ematcher *m, struct stackprep *p, int which, size_t idx)
 {
     const struct pathinfo *pi = path_info(p, which);
-    if (!pi || !pi->low[idx] || (m->tokmask & ~pi->fmask[idx]))
+    const struct pframe *pf = pi ? &pi->f[idx] : NULL;
+    if (!pf || !pf->low || (m->tokmask & ~pf->fmask))
         return false; /* a value without one of the matcher's tokens cannot match */
-    size_t n = pi->len[idx];
+    size_t n = pf->len;
     if (!m->dir_only || (n + 2) * (m->plen + 2) >= FORM_SAFE)
-        return path_value(m, pi->low[idx], n);
+        return path_value(m, pf->low, n);
     /* the frames sharing a directory share the answer; the rules try one matcher on every
      * frame in turn, so remembering the last answer is enough */
-    if (p->memo.m == m && p->memo.dir == pi->dir[idx])
+    if (p->memo.m == m && p->memo.dir == pf->dir)
         return p->memo.res;
-    bool res = path_value(m, pi->low[idx], n);
+    bool res = path_value(m, pf->low, n);
     p->memo.m = m;
-    p->memo.dir = pi->dir[idx];
+    p->memo.dir = pf->dir;
     p->memo.res = res;
     return res;
 }
@@ -1718,9 +1706,9 @@ static inline bool rule_ok(const struct erule *r, const struct mctx *c, size_t i
         return rule_matches(r, c, idx);
     struct stackprep *p = c->p;
     const struct pathinfo *pi = path_info(p, r->dir_slot);
-    if (!pi || (pi->len[idx] + 2) * (r->dir_plen + 2) >= FORM_SAFE) /* (see path_ok) */
+    if (!pi || (pi->f[idx].len + 2) * (r->dir_plen + 2) >= FORM_SAFE) /* (see path_ok) */
         return rule_matches(r, c, idx);
-    int dir = pi->dir[idx];
+    int dir = pi->f[idx].dir;
     unsigned char family = c->st->frames[idx].family;
     if (p->rmemo.r == r && p->rmemo.dir == dir && p->rmemo.family == family)
         return p->rmemo.res;
@@ -1758,6 +1746,15 @@ static inline int next_rule(const uint64_t *cand, const uint64_t *pass, int i, i
     return n;
 }
 
+static inline void set_app(struct ev_frame *f, int flag, const struct erule *r)
+{
+    if (f->in_app != (signed char)flag) {
+        f->in_app = (signed char)flag;
+        f->app_rule = 1;
+        f->app_rule_text = r->desc;
+    }
+}
+
 void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                    struct ev_stacktrace *st, const struct ev_exception *exc, struct garena *a)
 {
@@ -1779,6 +1776,10 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
             for (size_t idx = 0; idx < st->n; idx++) {
                 if (!anchor_ok(&av, idx) || !rule_ok(r, &c, idx))
                     continue;
+                if (r->self_app >= 0) { /* the common lone "+app" / "-app" */
+                    set_app(&st->frames[idx], r->self_app, r);
+                    continue;
+                }
                 for (int ai = 0; ai < r->na; ai++) {
                     const struct eaction *ac = &r->a[ai];
                     if (ac->kind == A_CATEGORY) {
@@ -1787,14 +1788,8 @@ void genh_classify(const struct genh *const *sets, int n_sets, struct event *e,
                     } else if (ac->kind == A_APP) {
                         size_t lo, hi;
                         range_of(ac, idx, st->n, &lo, &hi);
-                        for (size_t k = lo; k < hi; k++) {
-                            struct ev_frame *f = &st->frames[k];
-                            if (f->in_app != (signed char)ac->flag) {
-                                f->in_app = (signed char)ac->flag;
-                                f->app_rule = 1;
-                                f->app_rule_text = r->desc;
-                            }
-                        }
+                        for (size_t k = lo; k < hi; k++)
+                            set_app(&st->frames[k], ac->flag, r);
                     }
                 }
             }
