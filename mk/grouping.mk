@@ -15,10 +15,10 @@ FP_INSTR_BIN := $(BUILD)/bench/instr_driver
 
 .PHONY: bench-fingerprint bench-fingerprint-instr grouping-asan grouping-info-examples
 
-# The bench links only what it measures (event + grouping + util), at the normal -O2 build flags.
+# The bench links only what it measures (event + grouping + util), at the normal build flags.
 $(FP_BENCH_BIN): bench/fingerprint/bench_fingerprint.c $(GROUPING_SRCS) src/grouping/grouping.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu17 -O2 -g -Wall -Wextra -Isrc $(shell pkg-config --cflags $(GROUPING_PKGS)) -o $@ \
+	$(CC) -std=gnu17 -O2 -fno-plt -g -Wall -Wextra -Isrc $(shell pkg-config --cflags $(GROUPING_PKGS)) -o $@ \
 	    $< $(GROUPING_SRCS) $(shell pkg-config --libs $(GROUPING_PKGS)) -lz -lpthread
 
 bench-fingerprint: $(FP_BENCH_BIN)
@@ -26,7 +26,7 @@ bench-fingerprint: $(FP_BENCH_BIN)
 
 $(FP_INSTR_BIN): bench/fingerprint/instr_driver.c $(GROUPING_SRCS) src/grouping/grouping.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu17 -O2 -g -Wall -Wextra -Isrc $(shell pkg-config --cflags $(GROUPING_PKGS)) -o $@ \
+	$(CC) -std=gnu17 -O2 -fno-plt -g -Wall -Wextra -Isrc $(shell pkg-config --cflags $(GROUPING_PKGS)) -o $@ \
 	    $< $(GROUPING_SRCS) $(shell pkg-config --libs $(GROUPING_PKGS)) -lpthread
 
 bench-fingerprint-instr: $(FP_INSTR_BIN) $(FP_BENCH_BIN)

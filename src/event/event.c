@@ -159,7 +159,7 @@ static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 #define KEY_IS(k, n, lit) ((n) == sizeof(lit) - 1 && !memcmp((k), (lit), sizeof(lit) - 1))
 
 /* A string member's value (only read for the keys that are used). */
-#define STR(v) (json_is_string(v) ? json_string_value(v) : NULL)
+#define STR(v) json_string_value(v) /* NULL for other types */
 
 /* A frame's strings are read again by grouping after every frame is parsed; parsed events are
  * scattered over the heap, so the bytes are requested now, while parsing continues. */
