@@ -927,6 +927,7 @@ struct pframe {
 };
 struct pathinfo {
     struct pframe *f;     /* per frame */
+    uint64_t fmask;       /* every frame's fmask, or'ed */
     uint32_t *tok;        /* every frame's tokens (token_hash), for the anchor lookup */
     size_t ntok, cap;
 };
@@ -943,9 +944,9 @@ struct stackprep {
     uint32_t *phl[4];            /* ... the nonzero ones of the frames not repeating an earlier
                                     frame's (seen8), for the anchor lookup */
     size_t phn[4];
-    uint64_t ppair[4][4];        /* ... and their first two bytes (BYTE_PAIR) */
     uint64_t pfirst[4][4];       /* first bytes of the prefix anchors of the rule sets' rules
                                     for the families present */
+    uint64_t ppair[4][4];        /* ... their first two bytes (BYTE_PAIR) */
     uint64_t pslash[4][4];       /* ... and second bytes of those starting with '/' */
     struct {                     /* path_ok's last answer for a dir_only matcher */
         const struct ematcher *m;
@@ -1159,6 +1160,7 @@ static inline uint64_t last8(const char *s, size_t n)
     return x;
 }
 
+/* path_info's caches: a value's slot, from its length and last 8 bytes */
 #define RECENT 16
 static inline unsigned recent_slot(uint64_t tail, size_t len)
 {
@@ -1167,8 +1169,9 @@ static inline unsigned recent_slot(uint64_t tail, size_t len)
 
 /* The lowered values of one path-like key for every frame, with their tokens. A value's tokens
  * all lie in its directory part (up to the last '/'), which the frames of a stack share a lot:
- * a directory seen a few frames before (compared raw, before lowering) gives its lowered form,
- * its tokens (already listed) and mask again, and only the rest of the value is lowered. */
+ * a directory seen before (compared raw, before lowering) gives its lowered form, its tokens
+ * (already listed) and mask again, and only the rest of the value is lowered. A whole value
+ * seen before gives everything again. */
 static const struct pathinfo *path_info_build(struct stackprep *p, int which)
 {
     struct pathinfo *pi = &p->pi[which];
@@ -1231,6 +1234,7 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
             continue;
         }
         o->fmask = value_tokens(p, pi, lv, dl);
+        pi->fmask |= o->fmask; /* (repeated directories add nothing) */
         dc[hit].raw = src;
         dc[hit].low = lv;
         dc[hit].len = dl;
@@ -1497,6 +1501,11 @@ static bool rule_possible(const struct erule *r, const struct mctx *c)
         return false;
     if (!c->categories && r->needs_category)
         return false;
+    if (r->anchor == ANCHOR_TOKEN) { /* anchor_ok: some frame must have all the tokens */
+        const struct pathinfo *pi = path_info(p, r->anchor_slot);
+        if (!pi || (r->anchor_mask & ~pi->fmask))
+            return false;
+    }
     /* a positive frame matcher's literal must occur in some frame's value */
     for (int i = 0; i < r->nm; i++) {
         const struct ematcher *m = &r->m[i];
