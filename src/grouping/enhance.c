@@ -1183,13 +1183,25 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
         p->oom = true;
         return NULL;
     }
-    /* Two small caches, each slot holding the latest value that hashed there (length and last
-     * 8 bytes): whole values seen before (packages repeat), and directories seen before, with
-     * the lowered value of the frame that had it (== raw when lowering changed nothing). */
-    struct { const char *raw; size_t len; uint64_t tail; int frame; } rc[RECENT];
-    struct { const char *raw, *low; size_t len; uint64_t mask; int frame; } dc[RECENT];
+    /* Directories seen before, in a small cache (a slot holds the latest directory that hashed
+     * there): the frame that had it first with its raw and lowered value (== raw when lowering
+     * changed nothing), and the latest frame that had it with its raw value, length and last 8
+     * bytes (packages repeat whole). */
+    struct {
+        const char *raw, *low;
+        size_t len;
+        uint64_t mask;
+        int frame;
+        const char *lraw;
+        size_t llen;
+        uint64_t ltail;
+        int last;
+    } dc[RECENT];
     for (int k = 0; k < RECENT; k++)
-        dc[k].len = rc[k].len = SIZE_MAX; /* empty */
+        dc[k].len = SIZE_MAX; /* empty */
+    int prev = -1; /* the last frame with a value not copied from another, its raw and tail */
+    const char *praw = NULL;
+    uint64_t ptail = 0;
     for (size_t i = 0; i < st->n; i++) {
         struct pframe *o = &pf[i];
         *o = (struct pframe){NULL, 0, 0, (int)i, -1};
@@ -1201,22 +1213,30 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
             continue;
         size_t len = strlen(src);
         uint64_t tail = last8(src, len);
-        unsigned r = recent_slot(tail, len);
-        if (rc[r].len == len && rc[r].tail == tail && !memcmp(rc[r].raw, src, len)) {
-            int same = rc[r].frame;
-            *o = pf[same];
-            o->seen8 = same;
+        if (prev >= 0 && pf[prev].len == len && ptail == tail && !memcmp(praw, src, len)) {
+            *o = pf[prev]; /* the previous value again (packages repeat) */
+            o->seen8 = prev;
             continue;
         }
+        prev = (int)i;
+        praw = src;
+        ptail = tail;
         o->len = len;
-        rc[r].raw = src;
-        rc[r].len = len;
-        rc[r].tail = tail;
-        rc[r].frame = (int)i;
         size_t dl = dir_len(src, len);
         int hit = (int)recent_slot(last8(src, dl), dl);
         if (dc[hit].len == dl && !memcmp(dc[hit].raw, src, dl)) {
             /* the same lowered directory ('\' and '/' both end it, both lower to '/') */
+            if (dc[hit].llen == len && dc[hit].ltail == tail &&
+                !memcmp(dc[hit].lraw + dl, src + dl, len - dl)) {
+                int same = dc[hit].last; /* the whole value again */
+                *o = pf[same];
+                o->seen8 = same;
+                continue;
+            }
+            dc[hit].lraw = src;
+            dc[hit].llen = len;
+            dc[hit].ltail = tail;
+            dc[hit].last = (int)i;
             o->low = lower_path(p->a, src, len, dc[hit].low == dc[hit].raw ? src : dc[hit].low, dl);
             if (!o->low) {
                 p->oom = true;
@@ -1235,11 +1255,13 @@ static const struct pathinfo *path_info_build(struct stackprep *p, int which)
         }
         o->fmask = value_tokens(p, pi, lv, dl);
         pi->fmask |= o->fmask; /* (repeated directories add nothing) */
-        dc[hit].raw = src;
+        dc[hit].raw = dc[hit].lraw = src;
         dc[hit].low = lv;
         dc[hit].len = dl;
         dc[hit].mask = o->fmask;
-        dc[hit].frame = (int)i;
+        dc[hit].frame = dc[hit].last = (int)i;
+        dc[hit].llen = len;
+        dc[hit].ltail = tail;
     }
     pi->f = pf;
     return pi;
