@@ -30,19 +30,21 @@ struct gcomp *gcomp_new(struct garena *a, const char *id)
 {
     struct gcomp *c = garena_alloc_raw(a, sizeof *c);
     if (c)
-        *c = (struct gcomp){.id = id, .in_app = -1};
+        gcomp_init(c, id);
+    return c;
+}
+
+struct gcomp *gcomp_leaf_n(struct garena *a, const char *id, const char *value, size_t len)
+{
+    struct gcomp *c = garena_alloc_raw(a, sizeof *c);
+    if (c)
+        gcomp_init_leaf(c, id, value, len);
     return c;
 }
 
 struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value)
 {
-    struct gcomp *c = garena_alloc_raw(a, sizeof *c);
-    if (!c)
-        return NULL;
-    *c = (struct gcomp){.id = id, .in_app = -1, .leafy = true, .n = 1, .contributes = true,
-                        .leaf = value};
-    c->v.leaves = &c->leaf;
-    return c;
+    return gcomp_leaf_n(a, id, value, GCOMP_LEN_UNKNOWN);
 }
 
 struct gcomp *gcomp_adopt(struct garena *a, const char *id, struct gcomp **kids, int n)
@@ -113,9 +115,8 @@ static void acc_put(struct acc *a, const char *s, size_t n)
 }
 
 /* Contributing leaves, depth first, appended without separators (hashed in one MD5 call). */
-static inline void acc_puts(struct acc *a, const char *s)
+static inline void acc_putn(struct acc *a, const char *s, size_t n)
 {
-    size_t n = strlen(s);
     if (a->len + n <= a->cap) {
         memcpy(a->p + a->len, s, n);
         a->len += n;
@@ -124,11 +125,34 @@ static inline void acc_puts(struct acc *a, const char *s)
     }
 }
 
+static inline void acc_puts(struct acc *a, const char *s) { acc_putn(a, s, strlen(s)); }
+
+/* The one value of a leafy component with n == 1. A gcomp_leaf value's length is measured once
+ * and kept in the component (frame leaves are hashed by both the app and system variants). */
+static inline void put_leaf(struct acc *a, const struct gcomp *k)
+{
+    if (k->v.leaves != &k->leaf || !k->leaf) {
+        acc_puts(a, k->v.leaves[0] ? k->v.leaves[0] : "None");
+        return;
+    }
+    size_t n = k->leaf_len;
+    if (n == GCOMP_LEN_UNKNOWN) {
+        n = strlen(k->leaf);
+        if (n < GCOMP_LEN_UNKNOWN) /* components are arena objects, never const themselves */
+            ((struct gcomp *)k)->leaf_len = (uint32_t)n;
+    }
+    acc_putn(a, k->leaf, n);
+}
+
 static void collect(struct acc *a, const struct gcomp *c)
 {
     if (!c->contributes)
         return;
     if (c->leafy) {
+        if (c->n == 1) {
+            put_leaf(a, c);
+            return;
+        }
         for (int i = 0; i < c->n; i++)
             acc_puts(a, c->v.leaves[i] ? c->v.leaves[i] : "None");
         return;
@@ -138,7 +162,7 @@ static void collect(struct acc *a, const struct gcomp *c)
         if (!k || !k->contributes)
             continue;
         if (k->leafy && k->n == 1) /* most children: one value, no call */
-            acc_puts(a, k->v.leaves[0] ? k->v.leaves[0] : "None");
+            put_leaf(a, k);
         else
             collect(a, k);
     }
@@ -258,7 +282,7 @@ static bool copy_own(struct buf *b, size_t off, size_t len)
 
 void gcomp_json(struct buf *b, struct gcomp *c)
 {
-    if (c->json_buf == b && c->json_len && c->json_off + c->json_len <= b->len &&
+    if (c->json_buf == b && c->json_len && (size_t)c->json_off + c->json_len <= b->len &&
         copy_own(b, c->json_off, c->json_len))
         return;
     size_t start = b->len;
@@ -303,8 +327,10 @@ void gcomp_json(struct buf *b, struct gcomp *c)
     }
     RAW(b, "]}");
     c->json_buf = b;
-    c->json_off = start;
-    c->json_len = b->len - start;
+    /* (offsets past 4 GiB are not kept: the component is then written again) */
+    bool fits = b->len < GCOMP_LEN_UNKNOWN;
+    c->json_off = fits ? (uint32_t)start : 0;
+    c->json_len = fits ? (uint32_t)(b->len - start) : 0;
 }
 
 void gcomp_key(struct buf *b, const struct gcomp *c)

@@ -136,6 +136,8 @@ void gjson_str(struct buf *b, const char *s);
 void gjson_raw(struct buf *b, const char *s, size_t n);   /* append bytes (fast path) */
 
 /* ---- grouping components (Sentry's component tree) ---- */
+/* 64 bytes: frame trees are built and copied per frame and variant, so the size counts. */
+#define GCOMP_LEN_UNKNOWN UINT32_MAX
 struct gcomp {
     const char *id;              /* "frame", "module", "exception", ... */
     const char *hint;            /* why it (does not) contribute, or NULL */
@@ -147,16 +149,46 @@ struct gcomp {
         struct gcomp **kids;
         const char **leaves;
     } v;
-    const char *leaf;            /* gcomp_leaf's value: v.leaves points here */
-    /* frame tallies of stacktrace/exception/chain components */
-    int fc_app_contrib, fc_app_non, fc_sys_contrib, fc_sys_non;
+    union {
+        /* leafy: gcomp_leaf's value (v.leaves points here) and its byte length, or
+         * GCOMP_LEN_UNKNOWN until gcomp_hash first measures it (set values with gcomp_set_value) */
+        struct {
+            const char *leaf;
+            uint32_t leaf_len;
+        };
+        /* not leafy: frame tallies of stacktrace/exception/chain components */
+        struct {
+            int fc_app_contrib, fc_app_non, fc_sys_contrib, fc_sys_non;
+        };
+    };
     /* where gcomp_json last wrote this component (frame children are shared by the app and
-     * system trees, so their JSON is copied the second time instead of written again) */
+     * system trees, so their JSON is copied the second time instead of written again);
+     * json_len 0: nowhere */
     const struct buf *json_buf;
-    size_t json_off, json_len;
+    uint32_t json_off, json_len;
 };
 struct gcomp *gcomp_new(struct garena *a, const char *id);
 struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value);
+/* Same, with value's length when known (else GCOMP_LEN_UNKNOWN). */
+struct gcomp *gcomp_leaf_n(struct garena *a, const char *id, const char *value, size_t len);
+/* In place initialisers of the above, for components allocated by the caller. */
+static inline void gcomp_init(struct gcomp *c, const char *id)
+{
+    *c = (struct gcomp){.id = id, .in_app = -1};
+}
+static inline void gcomp_init_leaf(struct gcomp *c, const char *id, const char *value, size_t len)
+{
+    *c = (struct gcomp){.id = id, .in_app = -1, .leafy = true, .n = 1, .contributes = true,
+                        .leaf = value,
+                        .leaf_len = len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN};
+    c->v.leaves = &c->leaf;
+}
+/* Replace the value of a gcomp_leaf component (len as for gcomp_leaf_n). */
+static inline void gcomp_set_value(struct gcomp *c, const char *value, size_t len)
+{
+    c->leaf = value;
+    c->leaf_len = len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN;
+}
 /* values: kids are copied; contributes = any kid contributes (Sentry derives it at creation). */
 struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n);
 /* Same, taking over kids (an arena array that the caller no longer changes) instead of a copy. */

@@ -381,22 +381,30 @@ static const char *collapsed_in_place(const char *s, size_t n, size_t *codepoint
 }
 
 /* collapse_ws, remembered per thread (the same source lines come back event after event). */
-static const char *collapse_ws_memo(struct garena *a, const char *s, size_t *codepoints)
+static const char *collapse_ws_memo(struct garena *a, const char *s, size_t *codepoints,
+                                    size_t *len)
 {
     size_t n = strlen(s), vlen;
     const char *in_place = collapsed_in_place(s, n, codepoints);
-    if (in_place)
+    if (in_place) {
+        *len = (size_t)(s + n - in_place);
         return in_place;
-    if (n > GMEMO_MAX_KEY)
-        return collapse_ws(a, s, codepoints);
+    }
+    if (n > GMEMO_MAX_KEY) {
+        const char *r = collapse_ws(a, s, codepoints);
+        *len = strlen(r);
+        return r;
+    }
     uint64_t h = gmemo_hash(s, n);
     const char *v = gmemo_get(GMEMO_CONTEXT, s, n, h, &vlen, codepoints);
     if (v) {
         const char *c = vlen ? garena_strndup(a, v, vlen) : "";
+        *len = c ? vlen : 0;
         return c ? c : ""; /* (out of memory: as collapse_ws) */
     }
     const char *r = collapse_ws(a, s, codepoints);
-    gmemo_put(GMEMO_CONTEXT, s, n, h, r, strlen(r), *codepoints);
+    *len = strlen(r);
+    gmemo_put(GMEMO_CONTEXT, s, n, h, r, *len, *codepoints);
     return r;
 }
 
@@ -431,8 +439,11 @@ static bool js_low_quality_path(const char *p)
     return false;
 }
 
-struct frame_out {
-    struct gcomp *frame, *function;
+/* A frame component, its list of children and the children, in one allocation. */
+struct frame_block {
+    struct gcomp frame;
+    struct gcomp *kids[4];
+    struct gcomp module, filename, function, ctx;
 };
 
 static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
@@ -441,13 +452,16 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     int family = f->family;
     unsigned pf = f->pflags;
     bool java = pf & EVENT_P_JAVA;
+    struct frame_block *blk = garena_alloc_raw(a, sizeof *blk);
+    if (!blk)
+        return NULL;
 
     /* module */
-    struct gcomp *module;
+    struct gcomp *module = &blk->module;
     if (!f->module) {
-        module = gcomp_new(a, "module");
+        gcomp_init(module, "module");
     } else {
-        module = gcomp_leaf(a, "module", f->module);
+        gcomp_init_leaf(module, "module", f->module, GCOMP_LEN_UNKNOWN);
         if ((pf & EVENT_P_JAVASCRIPT) && strchr(f->module, '/') && f->abs_path &&
             strlen(f->abs_path) >= strlen(f->module) &&
             !strcmp(f->abs_path + strlen(f->abs_path) - strlen(f->module), f->module)) {
@@ -456,26 +470,26 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
             if (strstr(f->module, "$$Lambda$"))
                 gcomp_set(module, false, "ignored java lambda");
             if (!strncmp(f->module, "sun.reflect.GeneratedMethodAccessor", 35)) {
-                module->v.leaves[0] = "sun.reflect.GeneratedMethodAccessor";
+                gcomp_set_value(module, "sun.reflect.GeneratedMethodAccessor", 35);
                 module->hint = "removed reflection marker";
             } else if (!strncmp(f->module, "jdk.internal.reflect.GeneratedMethodAccessor", 44)) {
-                module->v.leaves[0] = "jdk.internal.reflect.GeneratedMethodAccessor";
+                gcomp_set_value(module, "jdk.internal.reflect.GeneratedMethodAccessor", 44);
                 module->hint = "removed reflection marker";
             } else {
                 const char *c = java_module_clean(a, f->module);
                 if (c != f->module) {
-                    module->v.leaves[0] = c;
+                    gcomp_set_value(module, c, GCOMP_LEN_UNKNOWN);
                     module->hint = "removed codegen marker";
                 }
             }
         }
     }
     /* filename (its value is left raw when the module takes precedence and nobody reads it) */
-    struct gcomp *filename;
+    struct gcomp *filename = &blk->filename;
     if (!f->filename) {
-        filename = gcomp_new(a, "filename");
+        gcomp_init(filename, "filename");
     } else if (g->values_unread && module->contributes) {
-        filename = gcomp_leaf(a, "filename", f->filename);
+        gcomp_init_leaf(filename, "filename", f->filename, GCOMP_LEN_UNKNOWN);
     } else {
         const char *base = f->filename;
         for (const char *p = f->filename; *p; p++)
@@ -487,7 +501,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
             return NULL;
         for (size_t i = 0; i <= bl; i++) /* ASCII: the C locale's tolower */
             low[i] = base[i] >= 'A' && base[i] <= 'Z' ? (char)(base[i] + 32) : base[i];
-        filename = gcomp_leaf(a, "filename", low);
+        gcomp_init_leaf(filename, "filename", low, bl);
         if (has_url_origin(f->abs_path, false))
             gcomp_set(filename, false, "ignored because frame points to a URL");
         else if (!strcmp(low, "<anonymous>"))
@@ -497,7 +511,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         else if (java) {
             const char *r = subst(a, low, m_javassist, t_javassist);
             if (r) {
-                filename->v.leaves[0] = r;
+                gcomp_set_value(filename, r, GCOMP_LEN_UNKNOWN);
                 filename->hint = "cleaned javassist parts";
             }
         }
@@ -508,12 +522,13 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     /* context line */
     struct gcomp *ctx = NULL;
     if (truthy(f->context_line) && (pf & EVENT_P_CONTEXT_LINES)) {
-        size_t cps;
-        const char *line = collapse_ws_memo(a, f->context_line, &cps);
+        size_t cps, len;
+        const char *line = collapse_ws_memo(a, f->context_line, &cps, &len);
+        ctx = &blk->ctx;
         if (!*line) {
-            ctx = gcomp_new(a, "context-line");
+            gcomp_init(ctx, "context-line");
         } else {
-            ctx = gcomp_leaf(a, "context-line", line);
+            gcomp_init_leaf(ctx, "context-line", line, len);
             if (cps > 120)
                 gcomp_set(ctx, false, "ignored because line is too long");
             else if (family == EVENT_FAMILY_JAVASCRIPT && !truthy(f->function) &&
@@ -529,15 +544,15 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         func = truthy(f->raw_function) ? f->raw_function : f->function;
     else
         func = truthy(f->function) ? f->function : f->raw_function;
-    struct gcomp *function;
+    struct gcomp *function = &blk->function;
     const char *js_func_tail = NULL; /* rsplit_dot(func), for the JavaScript checks below */
     if (!truthy(func)) {
-        function = gcomp_new(a, "function");
+        gcomp_init(function, "function");
     } else {
-        function = gcomp_leaf(a, "function", func);
+        gcomp_init_leaf(function, "function", func, GCOMP_LEN_UNKNOWN);
         if (pf & EVENT_P_RUBY) {
             if (!strncmp(func, "block ", 6)) {
-                function->v.leaves[0] = "block";
+                gcomp_set_value(function, "block", 5);
                 function->hint = "ruby block";
             } else {
                 /* __\d{4,}_\d{4,}$ */
@@ -549,7 +564,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
                     while (j > 0 && isdigit((unsigned char)func[j - 1]))
                         j--, d1++;
                     if (d1 >= 4 && j >= 2 && func[j - 1] == '_' && func[j - 2] == '_') {
-                        function->v.leaves[0] = garena_strndup(a, func, j - 2);
+                        gcomp_set_value(function, garena_strndup(a, func, j - 2), j - 2);
                         function->hint = "removed generated erb template suffix";
                     }
                 }
@@ -562,7 +577,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
                 for (const char *q = strstr(func, "::"); q; q = strstr(q + 1, "::"))
                     p = q;
                 if (p) {
-                    function->v.leaves[0] = p + 2;
+                    gcomp_set_value(function, p + 2, GCOMP_LEN_UNKNOWN);
                     function->hint = "anonymous class method";
                 }
             }
@@ -575,7 +590,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         } else if (family == EVENT_FAMILY_JAVASCRIPT) {
             const char *t = js_func_tail = rsplit_dot(func);
             if (t != func) {
-                function->v.leaves[0] = t;
+                gcomp_set_value(function, t, GCOMP_LEN_UNKNOWN);
                 function->hint = "trimmed javascript function";
             }
             if (f->has_sourcemap && ctx && ctx->contributes)
@@ -584,8 +599,14 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         }
     }
 
-    struct gcomp *kids[4] = {module, filename, function, ctx};
-    struct gcomp *frame = gcomp_kids(a, "frame", kids, ctx ? 4 : 3);
+    /* as gcomp_kids: contributes when a child does, as they are now */
+    struct gcomp *frame = &blk->frame;
+    gcomp_init(frame, "frame");
+    blk->kids[0] = module, blk->kids[1] = filename, blk->kids[2] = function, blk->kids[3] = ctx;
+    frame->v.kids = blk->kids;
+    frame->n = ctx ? 4 : 3;
+    frame->contributes = module->contributes || filename->contributes || function->contributes ||
+                         (ctx && ctx->contributes);
     frame->in_app = f->in_app == 1;
 
     if (family == EVENT_FAMILY_JAVASCRIPT) {
@@ -602,10 +623,12 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
     return frame;
 }
 
-static bool streq(const char *a, const char *b)
+static inline bool streq(const char *a, const char *b)
 {
+    if (a == b)
+        return true;
     if (!a || !b)
-        return a == b;
+        return false;
     return !strcmp(a, b);
 }
 
@@ -613,11 +636,12 @@ static bool is_recursive(const struct ev_frame *f, const struct ev_frame *prev)
 {
     if (!prev)
         return false;
-    return streq(f->abs_path, prev->abs_path) && streq(f->package, prev->package) &&
-           streq(f->module, prev->module) && streq(f->filename, prev->filename) &&
-           streq(f->function, prev->function) && f->has_lineno == prev->has_lineno &&
-           (!f->has_lineno || f->lineno == prev->lineno) && f->has_colno == prev->has_colno &&
-           (!f->has_colno || f->colno == prev->colno);
+    /* the integer fields first: neighbouring frames rarely share a line */
+    return f->has_lineno == prev->has_lineno && (!f->has_lineno || f->lineno == prev->lineno) &&
+           f->has_colno == prev->has_colno && (!f->has_colno || f->colno == prev->colno) &&
+           streq(f->function, prev->function) && streq(f->abs_path, prev->abs_path) &&
+           streq(f->package, prev->package) && streq(f->module, prev->module) &&
+           streq(f->filename, prev->filename);
 }
 
 /* One variant of one stack trace (Sentry's _single_stacktrace_variant + enhancer assembly). */
