@@ -79,13 +79,6 @@ struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *
     return c;
 }
 
-void gcomp_set(struct gcomp *c, bool contributes, const char *hint)
-{
-    c->contributes = contributes;
-    if (hint)
-        c->hint = hint;
-}
-
 /* Byte accumulator that starts in a caller's stack buffer and moves to the heap when full. */
 struct acc {
     char *p;
@@ -114,33 +107,52 @@ static void acc_put(struct acc *a, const char *s, size_t n)
     a->len += n;
 }
 
-/* Contributing leaves, depth first, appended without separators (hashed in one MD5 call). */
+/* Contributing leaves, depth first, appended without separators (hashed in one MD5 call).
+ * Values are short (names, source lines): up to 64 bytes are copied inline, in overlapping
+ * 16/8/4-byte moves that read nothing outside the value, instead of calling memcpy. */
 static inline void acc_putn(struct acc *a, const char *s, size_t n)
 {
-    if (a->len + n <= a->cap) {
-        memcpy(a->p + a->len, s, n);
-        a->len += n;
-    } else {
+    if (a->len + n > a->cap) {
         acc_put(a, s, n);
+        return;
+    }
+    char *d = a->p + a->len;
+    a->len += n;
+    if (n >= 16 && n <= 64) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            memcpy(d + i, s + i, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
     }
 }
 
 static inline void acc_puts(struct acc *a, const char *s) { acc_putn(a, s, strlen(s)); }
 
-/* The one value of a leafy component with n == 1. A gcomp_leaf value's length is measured once
- * and kept in the component (frame leaves are hashed by both the app and system variants). */
+/* The value of a leafy component. Its length is measured once and kept in the component (frame
+ * leaves are hashed by both the app and system variants). */
 static inline void put_leaf(struct acc *a, const struct gcomp *k)
 {
-    if (k->v.leaves != &k->leaf || !k->leaf) {
-        acc_puts(a, k->v.leaves[0] ? k->v.leaves[0] : "None");
+    if (k->leaf_len != GCOMP_LEN_UNKNOWN) {
+        acc_putn(a, k->leaf, k->leaf_len);
         return;
     }
-    size_t n = k->leaf_len;
-    if (n == GCOMP_LEN_UNKNOWN) {
-        n = strlen(k->leaf);
-        if (n < GCOMP_LEN_UNKNOWN) /* components are arena objects, never const themselves */
-            ((struct gcomp *)k)->leaf_len = (uint32_t)n;
+    if (!k->leaf) {
+        acc_putn(a, "None", 4);
+        return;
     }
+    size_t n = strlen(k->leaf);
+    if (n < GCOMP_LEN_UNKNOWN) /* components are arena objects, never const themselves */
+        ((struct gcomp *)k)->leaf_len = (uint32_t)n;
     acc_putn(a, k->leaf, n);
 }
 
@@ -149,19 +161,14 @@ static void collect(struct acc *a, const struct gcomp *c)
     if (!c->contributes)
         return;
     if (c->leafy) {
-        if (c->n == 1) {
-            put_leaf(a, c);
-            return;
-        }
-        for (int i = 0; i < c->n; i++)
-            acc_puts(a, c->v.leaves[i] ? c->v.leaves[i] : "None");
+        put_leaf(a, c);
         return;
     }
     for (int i = 0; i < c->n; i++) {
         const struct gcomp *k = c->v.kids[i];
         if (!k || !k->contributes)
             continue;
-        if (k->leafy && k->n == 1) /* most children: one value, no call */
+        if (k->leafy) /* most children: one value, no call */
             put_leaf(a, k);
         else
             collect(a, k);

@@ -150,8 +150,9 @@ struct gcomp {
         const char **leaves;
     } v;
     union {
-        /* leafy: gcomp_leaf's value (v.leaves points here) and its byte length, or
-         * GCOMP_LEN_UNKNOWN until gcomp_hash first measures it (set values with gcomp_set_value) */
+        /* leafy (always one value): gcomp_leaf's value (v.leaves points here) and its byte
+         * length, or GCOMP_LEN_UNKNOWN until gcomp_hash first measures it (always when the
+         * value is NULL); set values with gcomp_set_value */
         struct {
             const char *leaf;
             uint32_t leaf_len;
@@ -180,20 +181,25 @@ static inline void gcomp_init_leaf(struct gcomp *c, const char *id, const char *
 {
     *c = (struct gcomp){.id = id, .in_app = -1, .leafy = true, .n = 1, .contributes = true,
                         .leaf = value,
-                        .leaf_len = len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN};
+                        .leaf_len = value && len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN};
     c->v.leaves = &c->leaf;
 }
 /* Replace the value of a gcomp_leaf component (len as for gcomp_leaf_n). */
 static inline void gcomp_set_value(struct gcomp *c, const char *value, size_t len)
 {
     c->leaf = value;
-    c->leaf_len = len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN;
+    c->leaf_len = value && len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN;
 }
 /* values: kids are copied; contributes = any kid contributes (Sentry derives it at creation). */
 struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n);
 /* Same, taking over kids (an arena array that the caller no longer changes) instead of a copy. */
 struct gcomp *gcomp_adopt(struct garena *a, const char *id, struct gcomp **kids, int n);
-void gcomp_set(struct gcomp *c, bool contributes, const char *hint);   /* hint NULL keeps old */
+static inline void gcomp_set(struct gcomp *c, bool contributes, const char *hint)
+{
+    c->contributes = contributes;
+    if (hint) /* NULL keeps the old hint */
+        c->hint = hint;
+}
 /* Append the component tree as grouping-info JSON. Records in each component where its JSON
  * went in b, so a component reached twice (shared subtrees) is copied; the tree must not
  * change between calls with the same b. */
