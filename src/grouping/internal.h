@@ -14,7 +14,8 @@
 struct garena {
     struct garena_chunk *head;
     char *cur, *end;            /* free space of the current chunk */
-    _Alignas(16) char first[8192]; /* the first chunk lives inside the arena itself */
+    /* the first chunk lives inside the arena itself, sized for a typical event (30 frames) */
+    _Alignas(16) char first[24576];
 };
 void  garena_init(struct garena *a);
 void *garena_alloc(struct garena *a, size_t n);          /* zeroed; NULL on OOM */

@@ -1609,7 +1609,7 @@ static int build_variants(struct grun *g)
 int grun_run(struct grun *g, const json_t *event, const struct genh *project_rules,
              const struct gfprules *fprules, bool hashes_only, char *err)
 {
-    /* everything but the arena's 8 KiB first block, which garena_alloc zeroes as it hands it out */
+    /* everything but the arena's first block, which garena_alloc zeroes as it hands it out */
     memset((char *)g + offsetof(struct grun, ev), 0, sizeof *g - offsetof(struct grun, ev));
     g->hashes_only = hashes_only;
     garena_init(&g->arena);
