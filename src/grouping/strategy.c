@@ -652,13 +652,15 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
                                         const struct genh_matches *mt, int variant)
 {
     struct garena *a = &g->arena;
-    size_t n = st->n;
-    struct gcomp **frames = garena_alloc_raw(a, (n ? n : 1) * sizeof *frames);
-    struct gcomp *copies = garena_alloc_raw(a, (n ? n : 1) * sizeof *copies);
-    bool *contrib = garena_alloc_raw(a, (n ? n : 1) * sizeof *contrib);
-    const char **hints = garena_alloc_raw(a, (n ? n : 1) * sizeof *hints);
-    if (!frames || !copies || !contrib || !hints)
+    size_t n = st->n, m = n ? n : 1;
+    /* the frame copies, the list of them, and the contributes rules' flags and hints */
+    struct gcomp *copies = garena_alloc_raw(a, m * (sizeof *copies + sizeof(struct gcomp *) +
+                                                    sizeof(const char *) + sizeof(bool)));
+    if (!copies)
         return NULL;
+    struct gcomp **frames = (struct gcomp **)(copies + m);
+    const char **hints = (const char **)(frames + m);
+    bool *contrib = (bool *)(hints + m);
     for (size_t i = 0; i < n; i++) {
         const struct ev_frame *f = &st->frames[i];
         struct gcomp *fc = &copies[i];
@@ -668,17 +670,17 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
         if (variant == V_APP && f->in_app != 1)
             fc->contributes = false;
         frames[i] = fc;
+        contrib[i] = fc->contributes;
+        hints[i] = NULL;
     }
     if (n == 1 && frames[0]->contributes &&
         st->frames[0].family == EVENT_FAMILY_JAVASCRIPT &&
-        !truthy(st->frames[0].function) && has_url_origin(st->frames[0].abs_path, true))
+        !truthy(st->frames[0].function) && has_url_origin(st->frames[0].abs_path, true)) {
         gcomp_set(frames[0], false, "ignored single non-URL JavaScript frame");
+        contrib[0] = false;
+    }
 
     /* contributes rules */
-    for (size_t i = 0; i < n; i++) {
-        contrib[i] = frames[i]->contributes;
-        hints[i] = NULL;
-    }
     struct genh_stack_state state;
     genh_contribute(mt, n, contrib, hints, &state, a);
     int app_c = 0, app_n = 0, sys_c = 0, sys_n = 0, total_c = 0;
