@@ -74,6 +74,13 @@ static bool truthy(const char *s) { return s && *s; }
 static bool is_hex(char c) { return isxdigit((unsigned char)c) != 0; }
 static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80; }
 
+/* strncmp(s, lit, n) == 0 for a literal of n >= 2 bytes: most values differ in the first two,
+ * compared inline */
+static inline bool has_prefix(const char *s, const char *lit, size_t n)
+{
+    return s[0] == lit[0] && s[1] == lit[1] && !strncmp(s, lit, n);
+}
+
 /* Replace, after each occurrence of marker-prefix matched by `match` (returning the marker length
  * or 0), the run accepted by `tail` (returning its length, 0 = no replacement). */
 typedef size_t (*mark_fn)(const char *p);
@@ -162,7 +169,7 @@ static size_t m_cglib(const char *p)
     return 0;
 }
 /* (\$\$_javassist)(?:_seam)?(?:_[0-9]+)? -- the group alone is kept, the rest is <auto>. */
-static size_t m_javassist(const char *p) { return !strncmp(p, "$$_javassist", 12) ? 12 : 0; }
+static size_t m_javassist(const char *p) { return has_prefix(p, "$$_javassist", 12) ? 12 : 0; }
 static size_t t_javassist(const char *p)
 {
     size_t n = 0;
@@ -176,7 +183,7 @@ static size_t t_javassist(const char *p)
     return n ? n : (size_t)-1; /* -1 sentinel: replace even when nothing follows */
 }
 /* (\$fn__)\d+ */
-static size_t m_clojure(const char *p) { return !strncmp(p, "$fn__", 5) ? 5 : 0; }
+static size_t m_clojure(const char *p) { return has_prefix(p, "$fn__", 5) ? 5 : 0; }
 /* (\$\$?<Word>[\w_]+?\$?\$) followed by hex */
 static size_t m_by(const char *p, const char *word)
 {
@@ -230,9 +237,20 @@ static size_t t_word(const char *p)
     return n;
 }
 
-static const char *java_module_clean(struct garena *a, const char *m)
+/* strstr(m, "sun.reflect.Generated") != NULL, looking for its rare capital first (cheaper than
+ * strstr on every Java module) */
+static bool has_reflect_generated(const char *m)
 {
-    if (!strchr(m, '$') && !strstr(m, "sun.reflect.Generated"))
+    for (const char *g = strchr(m, 'G'); g; g = strchr(g + 1, 'G'))
+        if (g - m >= 12 && !memcmp(g - 12, "sun.reflect.", 12) && !strncmp(g, "Generated", 9))
+            return true;
+    return false;
+}
+
+/* dollar: strchr(m, '$') */
+static const char *java_module_clean(struct garena *a, const char *m, const char *dollar)
+{
+    if (!dollar && !has_reflect_generated(m))
         return m; /* no codegen marker can match */
     const char *cur = m, *r;
     if ((r = subst(a, cur, m_reflect, t_digits)))
@@ -467,16 +485,17 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
             !strcmp(f->abs_path + strlen(f->abs_path) - strlen(f->module), f->module)) {
             gcomp_set(module, false, "ignored bad javascript module");
         } else if (java) {
-            if (strstr(f->module, "$$Lambda$"))
+            const char *dollar = strchr(f->module, '$');
+            if (dollar && strstr(dollar, "$$Lambda$"))
                 gcomp_set(module, false, "ignored java lambda");
-            if (!strncmp(f->module, "sun.reflect.GeneratedMethodAccessor", 35)) {
+            if (has_prefix(f->module, "sun.reflect.GeneratedMethodAccessor", 35)) {
                 gcomp_set_value(module, "sun.reflect.GeneratedMethodAccessor", 35);
                 module->hint = "removed reflection marker";
-            } else if (!strncmp(f->module, "jdk.internal.reflect.GeneratedMethodAccessor", 44)) {
+            } else if (has_prefix(f->module, "jdk.internal.reflect.GeneratedMethodAccessor", 44)) {
                 gcomp_set_value(module, "jdk.internal.reflect.GeneratedMethodAccessor", 44);
                 module->hint = "removed reflection marker";
             } else {
-                const char *c = java_module_clean(a, f->module);
+                const char *c = java_module_clean(a, f->module, dollar);
                 if (c != f->module) {
                     gcomp_set_value(module, c, GCOMP_LEN_UNKNOWN);
                     module->hint = "removed codegen marker";
@@ -508,7 +527,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
             gcomp_set(filename, false, "ignored because filename is anonymous");
         else if (!strcmp(low, "[native code]"))
             gcomp_set(filename, false, "ignored because filename suggests native code");
-        else if (java) {
+        else if (java && memchr(low, '$', bl)) { /* the marker starts with '$' */
             const char *r = subst(a, low, m_javassist, t_javassist);
             if (r) {
                 gcomp_set_value(filename, r, GCOMP_LEN_UNKNOWN);
@@ -582,7 +601,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
                 }
             }
         } else if (java) {
-            if (!strncmp(func, "lambda$", 7))
+            if (has_prefix(func, "lambda$", 7))
                 gcomp_set(function, false, "ignored lambda function");
         } else if (family == EVENT_FAMILY_NATIVE &&
                    (!strcmp(func, "<redacted>") || !strcmp(func, "<unknown>"))) {
