@@ -146,8 +146,21 @@ uint64_t gmemo_hash(const char *s, size_t n)
         h = (h ^ x) * 0xBF58476D1CE4E5B9ULL;
         h ^= h >> 31;
     }
+    /* the last 1..7 bytes without a variable-length memcpy call: overlapping fixed loads (the
+     * hash only picks a slot; keys are compared in full) */
     uint64_t x = 0;
-    memcpy(&x, s + i, n - i);
+    if (n >= 8) {
+        if (i < n)
+            memcpy(&x, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        x = lo | (uint64_t)hi << 32;
+    } else if (n) {
+        x = (unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+            (uint64_t)(unsigned char)s[n - 1] << 16;
+    }
     h = (h ^ x) * 0x94D049BB133111EBULL;
     return h ^ (h >> 29);
 }
