@@ -603,7 +603,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         } else if (java) {
             if (has_prefix(func, "lambda$", 7))
                 gcomp_set(function, false, "ignored lambda function");
-        } else if (family == EVENT_FAMILY_NATIVE &&
+        } else if (family == EVENT_FAMILY_NATIVE && func[0] == '<' &&
                    (!strcmp(func, "<redacted>") || !strcmp(func, "<unknown>"))) {
             gcomp_set(function, false, "ignored unknown function");
         } else if (family == EVENT_FAMILY_JAVASCRIPT) {
@@ -762,12 +762,12 @@ static int stacktrace_components(struct grun *g, const struct ev_stacktrace *st,
     struct genh_matches mt;
     if (genh_contrib_matches(g->sets, g->n_sets, &g->ev, st, exc, &mt, &g->arena) < 0)
         return -1;
-    struct gcomp **base = garena_alloc(&g->arena, (st->n ? st->n : 1) * sizeof *base);
+    /* both arrays in one block, filled below (no zeroing) */
+    size_t m = st->n ? st->n : 1;
+    struct gcomp **base = garena_alloc_raw(&g->arena, m * (sizeof *base + sizeof(bool)));
     if (!base)
         return -1;
-    bool *recursive = garena_alloc(&g->arena, (st->n ? st->n : 1) * sizeof *recursive);
-    if (!recursive)
-        return -1;
+    bool *recursive = (bool *)(base + m);
     for (size_t i = 0; i < st->n; i++) {
         if (!(base[i] = frame_component(g, &st->frames[i])))
             return -1;
