@@ -31,7 +31,8 @@ START_TIMEOUT = 30.0 * SLOW        # seconds `faultline serve` may take to answe
 
 # Markers of a sanitizer report in the server's stderr; any of them fails the test that ran it.
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                     "ERROR: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
+                     "ERROR: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer",
+                     "Sanitizer CHECK failed", "LeakSanitizer has encountered a fatal error")
 
 DSN_RE = re.compile(r"^(https?)://([0-9A-Za-z]+)(?::[0-9A-Za-z]+)?@([^/]+)(/.*)?/([0-9]+)$")
 
@@ -248,6 +249,9 @@ class Server:
                                    f"{timeout * SLOW:.0f}s of SIGTERM:\n{self.log_tail()}")
         self._close_logs()
         self._scan_sanitizer(self.log_text(), "faultline serve")
+        if self.proc.returncode < 0:  # died of a signal (abort, crash): say what it wrote
+            raise HarnessError(f"faultline serve died of signal {-self.proc.returncode} while "
+                               f"stopping:\n{self.log_tail()}")
         return self.proc.returncode
 
     def _close_logs(self):
