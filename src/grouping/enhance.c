@@ -14,6 +14,7 @@
  * runs once per stack trace before grouping and changes the frames; the contributes pass (group,
  * max-frames, min-frames) runs per grouping variant on the frame components. */
 #include "grouping/internal.h"
+#include "util/swar.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -993,20 +994,8 @@ static const char *frame_function(const struct ev_frame *f)
     return f->function && *f->function ? f->function : "<unknown>";
 }
 
-/* Eight bytes at a time: a high bit in every byte equal to c / in 'A'..'Z' (exact: no carry
- * crosses a byte). */
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
-{
-    uint64_t z = x ^ (ONES * c);
-    return ~(((z & ~HIGHS) + ~HIGHS) | z) & HIGHS;
-}
-static inline uint64_t bytes_upper(uint64_t x)
-{
-    uint64_t y = x & ~HIGHS;
-    return (y + ONES * (0x80 - 'A')) & ~(y + ONES * (0x80 - 'Z' - 1)) & ~x & HIGHS;
-}
+/* Eight bytes at a time (util/swar.h): the bytes lowering changes. */
+static inline uint64_t bytes_upper(uint64_t x) { return swar_between(x, 'A', 'Z'); }
 
 /* The first byte of s[i..n) that lowering changes ('A'..'Z', '\'), or n. */
 static inline size_t lower_from(const char *s, size_t i, size_t n)
@@ -1014,14 +1003,14 @@ static inline size_t lower_from(const char *s, size_t i, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
-        uint64_t m = bytes_upper(x) | bytes_eq(x, '\\');
+        uint64_t m = bytes_upper(x) | swar_eq(x, '\\');
         if (m)
             return i + (size_t)(__builtin_ctzll(m) >> 3);
     }
     if (i < n && n >= 8) { /* the last n - i bytes, as the tail of the value's last word */
         uint64_t x;
         memcpy(&x, s + n - 8, 8);
-        uint64_t m = (bytes_upper(x) | bytes_eq(x, '\\')) & (~0ULL << (8 * (8 - (n - i))));
+        uint64_t m = (bytes_upper(x) | swar_eq(x, '\\')) & (~0ULL << (8 * (8 - (n - i))));
         return m ? n - 8 + (size_t)(__builtin_ctzll(m) >> 3) : n;
     }
     for (; i < n; i++)
@@ -1038,7 +1027,7 @@ static void lower_into(char *d, const char *s, size_t n)
         uint64_t x;
         memcpy(&x, s + i, 8);
         x |= bytes_upper(x) >> 2;
-        x ^= (bytes_eq(x, '\\') >> 7) * ('\\' ^ '/');
+        x ^= (swar_eq(x, '\\') >> 7) * ('\\' ^ '/');
         memcpy(d + i, &x, 8);
     }
     for (; i < n; i++) {
@@ -1077,7 +1066,7 @@ static size_t dir_len(const char *s, size_t n)
     for (; i >= 8; i -= 8) {
         uint64_t x;
         memcpy(&x, s + i - 8, 8);
-        uint64_t m = bytes_eq(x, '/') | bytes_eq(x, '\\');
+        uint64_t m = swar_eq(x, '/') | swar_eq(x, '\\');
         if (m)
             return i - 8 + (size_t)((63 - __builtin_clzll(m)) >> 3) + 1;
     }
@@ -1092,7 +1081,7 @@ static const char *next_slash(const char *q, const char *end)
     for (; q + 8 <= end; q += 8) {
         uint64_t x;
         memcpy(&x, q, 8);
-        uint64_t m = bytes_eq(x, '/');
+        uint64_t m = swar_eq(x, '/');
         if (m)
             return q + (__builtin_ctzll(m) >> 3);
     }

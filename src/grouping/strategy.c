@@ -12,6 +12,7 @@
  *   4. fingerprints: custom -> only the fingerprint variant contributes; hybrid ({{ default }} plus
  *      values) -> the variants are salted with the values; nothing contributing -> fallback. */
 #include "grouping/internal.h"
+#include "util/swar.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -367,16 +368,13 @@ static const char *collapsed_in_place(const char *s, size_t n, size_t *codepoint
         return NULL;
     /* eight bytes at a time, exact per byte (no carries between bytes): every byte is plain or a
      * space, and no space follows a space (the first byte here is plain) */
-    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL, highs = 0x8080808080808080ULL;
     const char *q = p;
     uint64_t prev_space = 0;
     for (; end - q >= 8; q += 8) {
         uint64_t x;
         memcpy(&x, q, 8);
-        uint64_t plain = ((x & low7) + 0x5f5f5f5f5f5f5f5fULL) & ~x & highs;
-        uint64_t y = x ^ 0x2020202020202020ULL;
-        uint64_t space = ~(((y & low7) + low7) | y) & highs;
-        if ((plain | space) != highs || (space & ((space << 8) | prev_space)))
+        uint64_t plain = swar_between(x, 0x21, 0x7f), space = swar_eq(x, ' ');
+        if ((plain | space) != SWAR_HIGHS || (space & ((space << 8) | prev_space)))
             return NULL;
         prev_space = space >> 56; /* the last byte's flag, moved to the first byte's */
     }
