@@ -49,16 +49,9 @@ struct gcomp *gcomp_leaf(struct garena *a, const char *id, const char *value)
 
 struct gcomp *gcomp_adopt(struct garena *a, const char *id, struct gcomp **kids, int n)
 {
-    struct gcomp *c = gcomp_new(a, id);
-    if (!c)
-        return NULL;
-    c->v.kids = n > 0 ? kids : NULL;
-    c->n = n;
-    for (int i = 0; i < n; i++)
-        if (kids[i] && kids[i]->contributes) {
-            c->contributes = true;
-            break;
-        }
+    struct gcomp *c = garena_alloc_raw(a, sizeof *c);
+    if (c)
+        gcomp_init_kids(c, id, kids, n);
     return c;
 }
 
@@ -68,14 +61,10 @@ struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *
     struct gcomp *c = garena_alloc_raw(a, sizeof *c + (size_t)(n > 0 ? n : 0) * sizeof(struct gcomp *));
     if (!c)
         return NULL;
-    *c = (struct gcomp){.id = id, .in_app = -1, .n = n};
     struct gcomp **copy = (struct gcomp **)(c + 1);
-    c->v.kids = n > 0 ? copy : NULL;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         copy[i] = kids[i];
-        if (kids[i] && kids[i]->contributes)
-            c->contributes = true;
-    }
+    gcomp_init_kids(c, id, copy, n);
     return c;
 }
 

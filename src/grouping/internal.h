@@ -185,6 +185,19 @@ static inline void gcomp_init_leaf(struct gcomp *c, const char *id, const char *
                         .leaf_len = value && len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN};
     c->v.leaves = &c->leaf;
 }
+/* In place: a component whose children are kids[0..n) (the array itself, not a copy); it
+ * contributes when one of them does as they are now (Sentry derives it at creation). */
+static inline void gcomp_init_kids(struct gcomp *c, const char *id, struct gcomp **kids, int n)
+{
+    gcomp_init(c, id);
+    c->v.kids = n > 0 ? kids : NULL;
+    c->n = n;
+    for (int i = 0; i < n; i++)
+        if (kids[i] && kids[i]->contributes) {
+            c->contributes = true;
+            break;
+        }
+}
 /* Replace the value of a gcomp_leaf component (len as for gcomp_leaf_n). */
 static inline void gcomp_set_value(struct gcomp *c, const char *value, size_t len)
 {

@@ -75,6 +75,15 @@ static bool truthy(const char *s) { return s && *s; }
 static bool is_hex(char c) { return isxdigit((unsigned char)c) != 0; }
 static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80; }
 
+/* s (may be NULL) ends with suffix. */
+static bool has_suffix(const char *s, const char *suffix)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !memcmp(s + n - k, suffix, k);
+}
+
 /* strncmp(s, lit, n) == 0 for a literal of n >= 2 bytes: most values differ in the first two,
  * compared inline */
 static inline bool has_prefix(const char *s, const char *lit, size_t n)
@@ -478,9 +487,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         gcomp_init(module, "module");
     } else {
         gcomp_init_leaf(module, "module", f->module, GCOMP_LEN_UNKNOWN);
-        if ((pf & EVENT_P_JAVASCRIPT) && strchr(f->module, '/') && f->abs_path &&
-            strlen(f->abs_path) >= strlen(f->module) &&
-            !strcmp(f->abs_path + strlen(f->abs_path) - strlen(f->module), f->module)) {
+        if ((pf & EVENT_P_JAVASCRIPT) && strchr(f->module, '/') && has_suffix(f->abs_path, f->module)) {
             gcomp_set(module, false, "ignored bad javascript module");
         } else if (java) {
             const char *dollar = strchr(f->module, '$');
@@ -616,14 +623,9 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         }
     }
 
-    /* as gcomp_kids: contributes when a child does, as they are now */
     struct gcomp *frame = &blk->frame;
-    gcomp_init(frame, "frame");
     blk->kids[0] = module, blk->kids[1] = filename, blk->kids[2] = function, blk->kids[3] = ctx;
-    frame->v.kids = blk->kids;
-    frame->n = ctx ? 4 : 3;
-    frame->contributes = module->contributes || filename->contributes || function->contributes ||
-                         (ctx && ctx->contributes);
+    gcomp_init_kids(frame, "frame", blk->kids, ctx ? 4 : 3);
     frame->in_app = f->in_app == 1;
 
     if (family == EVENT_FAMILY_JAVASCRIPT) {
