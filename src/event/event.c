@@ -33,18 +33,14 @@ char *event_strndup(struct event *e, const char *s, size_t n)
     return p;
 }
 
-static const char *get_str(const json_t *o, const char *key)
-{
-    const json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
+/* A string value, or NULL for other types (and for NULL). */
+#define STR(v) json_string_value(v)
 
 /* Non-empty string or NULL. */
-static const char *get_nstr(const json_t *o, const char *key)
-{
-    const char *s = get_str(o, key);
-    return s && *s ? s : NULL;
-}
+static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
+
+static const char *get_str(const json_t *o, const char *key) { return STR(json_object_get(o, key)); }
+static const char *get_nstr(const json_t *o, const char *key) { return nonempty(get_str(o, key)); }
 
 static bool get_bool(const json_t *o, const char *key)
 {
@@ -152,14 +148,9 @@ static void url_path(const char *url, const char **start, size_t *len)
     *len = (size_t)(end - p);
 }
 
-static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
-
 /* Object keys are compared as counted strings: the JSON decoder rejects NUL bytes in keys, so a
  * key's length is its C string length. */
 #define KEY_IS(k, n, lit) ((n) == sizeof(lit) - 1 && !memcmp((k), (lit), sizeof(lit) - 1))
-
-/* A string member's value (only read for the keys that are used). */
-#define STR(v) json_string_value(v) /* NULL for other types */
 
 /* A frame's strings are read again by grouping after every frame is parsed; parsed events are
  * scattered over the heap, so the bytes are requested now, while parsing continues. */
@@ -326,45 +317,33 @@ static bool parse_stacktrace(struct event *e, const json_t *st, struct ev_stackt
     const json_t *frames = json_is_object(st) ? json_object_get(st, "frames") : NULL;
     if (!json_is_array(frames))
         return false;
-    size_t total = 0, sz = json_array_size(frames);
-    if (sz <= EVENT_MAX_FRAMES && sz <= e->frames_cap - e->frames_used) {
-        /* every frame fits: one pass */
-        out->frames = e->frame_pool + e->frames_used;
-        for (size_t i = 0; i < 2 && i < sz; i++)
-            prefetch_region(json_array_get(frames, i));
-        for (size_t i = 0; i < sz; i++) {
-            if (i + 2 < sz)
-                prefetch_region(json_array_get(frames, i + 2));
-            const json_t *fj = json_array_get(frames, i);
-            if (json_is_object(fj))
-                parse_frame(e, fj, &out->frames[out->n++]);
-        }
-        if (!out->n)
-            out->frames = NULL;
-        out->n_original = out->n;
-        e->frames_used += out->n;
-        return true;
+    size_t sz = json_array_size(frames), room = e->frames_cap - e->frames_used;
+    size_t total = sz, keep = sz; /* usually every entry fits (non-objects are skipped below) */
+    if (sz > EVENT_MAX_FRAMES || sz > room) {
+        /* too many: count the frames and keep the newest that fit */
+        total = 0;
+        for (size_t i = 0; i < sz; i++)
+            if (json_is_object(json_array_get(frames, i)))
+                total++;
+        keep = total > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : total;
+        if (keep > room)
+            keep = room;
     }
-    for (size_t i = 0; i < sz; i++)
-        if (json_is_object(json_array_get(frames, i)))
-            total++;
-    if (total == 0)
-        return true; /* present but empty: "ignored because it contains no frames" */
-    size_t keep = total > EVENT_MAX_FRAMES ? EVENT_MAX_FRAMES : total;
-    if (keep > e->frames_cap - e->frames_used)
-        keep = e->frames_cap - e->frames_used;
-    out->n_original = total;
-    out->frames = e->frame_pool + e->frames_used;
-    /* keep the newest `keep` frames */
     size_t skip = total - keep, seen = 0;
+    out->frames = e->frame_pool + e->frames_used;
+    for (size_t i = 0; i < 2 && i < sz; i++)
+        prefetch_region(json_array_get(frames, i));
     for (size_t i = 0; i < sz && out->n < keep; i++) {
+        if (i + 2 < sz)
+            prefetch_region(json_array_get(frames, i + 2));
         const json_t *fj = json_array_get(frames, i);
-        if (!json_is_object(fj))
-            continue;
-        if (seen++ < skip)
+        if (!json_is_object(fj) || seen++ < skip)
             continue;
         parse_frame(e, fj, &out->frames[out->n++]);
     }
+    if (!out->n)
+        out->frames = NULL; /* present but empty: "ignored because it contains no frames" */
+    out->n_original = skip + out->n;
     e->frames_used += out->n;
     return true;
 }
@@ -389,17 +368,6 @@ static const char *lenient_str(struct event *e, const json_t *v)
 static bool word_byte(unsigned char c)
 {
     return isalnum(c) || c == '_' || c >= 0x80;
-}
-
-static const char *str_of(const json_t *v)
-{
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *nstr_of(const json_t *v)
-{
-    const char *s = str_of(v);
-    return s && *s ? s : NULL;
 }
 
 /* Members of an object found in one pass over its keys (an object has few keys, and a hash
@@ -440,9 +408,9 @@ static void parse_exception(struct event *e, const json_t *j, struct ev_exceptio
     x->json = j;
     const json_t *xm[X_COUNT];
     members(j, exc_names, X_COUNT, xm);
-    x->type = nstr_of(xm[X_TYPE]);
+    x->type = nonempty(STR(xm[X_TYPE]));
     x->value = lenient_str(e, xm[X_VALUE]);
-    x->module = str_of(xm[X_MODULE]);
+    x->module = STR(xm[X_MODULE]);
     /* Relay: an exception without type whose value reads "Word: rest" is split. */
     if (!x->type && x->value) {
         const char *p = x->value;
@@ -471,8 +439,8 @@ static void parse_exception(struct event *e, const json_t *j, struct ev_exceptio
         mm->present = true;
         mm->synthetic = json_is_true(mv[M_SYNTHETIC]);
         mm->is_exception_group = json_is_true(mv[M_GROUP]);
-        mm->type = str_of(mv[M_TYPE]);
-        mm->source = str_of(mv[M_SOURCE]);
+        mm->type = STR(mv[M_TYPE]);
+        mm->source = STR(mv[M_SOURCE]);
         const json_t *v = mv[M_ID];
         if (json_is_integer(v)) {
             mm->has_exception_id = true;
@@ -532,12 +500,6 @@ static const struct name top_names[T_COUNT] = {
     NAME("sentry.interfaces.Stacktrace"), NAME("fingerprint"),
 };
 
-static void top_members(const json_t *ev, const json_t *m[T_COUNT])
-{
-    members(ev, top_names, T_COUNT, m);
-}
-
-
 int event_parse(const json_t *ev, struct event *out, char *err)
 {
     memset(out, 0, sizeof *out);
@@ -548,8 +510,8 @@ int event_parse(const json_t *ev, struct event *out, char *err)
     struct event *e = out;
     e->json = ev;
     const json_t *top[T_COUNT];
-    top_members(ev, top);
-    e->platform = valid_platform(nstr_of(top[T_PLATFORM]));
+    members(ev, top_names, T_COUNT, top);
+    e->platform = valid_platform(nonempty(STR(top[T_PLATFORM])));
     if (!e->platform)
         e->platform = "other";
     e->family = (unsigned char)event_platform_family(e->platform);
@@ -559,13 +521,13 @@ int event_parse(const json_t *ev, struct event *out, char *err)
         e->sdk_name = get_str(sdk, "name");
         e->sdk_version = get_str(sdk, "version");
     }
-    e->level = nstr_of(top[T_LEVEL]);
-    e->logger = nstr_of(top[T_LOGGER]);
-    e->transaction = nstr_of(top[T_TRANSACTION]);
-    e->release = nstr_of(top[T_RELEASE]);
-    e->checksum = nstr_of(top[T_CHECKSUM]);
-    e->culprit = nstr_of(top[T_CULPRIT]);
-    e->title = nstr_of(top[T_TITLE]);
+    e->level = nonempty(STR(top[T_LEVEL]));
+    e->logger = nonempty(STR(top[T_LOGGER]));
+    e->transaction = nonempty(STR(top[T_TRANSACTION]));
+    e->release = nonempty(STR(top[T_RELEASE]));
+    e->checksum = nonempty(STR(top[T_CHECKSUM]));
+    e->culprit = nonempty(STR(top[T_CULPRIT]));
+    e->title = nonempty(STR(top[T_TITLE]));
     const json_t **slot[5] = {&e->csp, &e->hpkp, &e->expectct, &e->expectstaple, &e->template_};
     for (int i = 0; i < 5; i++) {
         const json_t *v = top[T_CSP + i];
