@@ -357,7 +357,7 @@ static bool plain_name(const char *s, size_t n)
 
 static const char *trim_native(struct garena *a, const char *function)
 {
-    if (function[0] == '<' && (!strcmp(function, "<redacted>") || !strcmp(function, "<unknown>")))
+    if (gfunc_native_unknown(function))
         return function;
     const char *s = function;
     size_t n = strlen(s);
@@ -533,12 +533,14 @@ const char *gfunc_trim_as(struct garena *a, const char *func, int family, bool c
         return func;
     /* trimming is a pure function of the name, and native stacks repeat names */
     size_t n = strlen(func), vlen, aux;
+    if (n > GMEMO_MAX_KEY)
+        return trim_native(a, func);
     uint64_t h = gmemo_hash(func, n);
-    const char *v = n <= GMEMO_MAX_KEY ? gmemo_get(GMEMO_TRIM, func, n, h, &vlen, &aux) : NULL;
+    const char *v = gmemo_get(GMEMO_TRIM, func, n, h, &vlen, &aux);
     if (v)
         return vlen == n && !memcmp(v, func, n) ? func : garena_strndup(a, v, vlen);
     const char *t = trim_native(a, func);
-    if (t && n <= GMEMO_MAX_KEY)
+    if (t)
         gmemo_put(GMEMO_TRIM, func, n, h, t, strlen(t), 0);
     return t;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- arena: every allocation of one grouping run, freed at once ---- */
 struct garena {
@@ -77,6 +78,12 @@ size_t gparam_space_len(const char *p);
 const char *gfunc_trim(struct garena *a, const char *func, const char *platform);
 /* Same, with the platform's family and whether it is "csharp" known. */
 const char *gfunc_trim_as(struct garena *a, const char *func, int family, bool csharp);
+/* A native function name that says nothing ("<redacted>", "<unknown>"): never trimmed, and
+ * ignored for grouping. */
+static inline bool gfunc_native_unknown(const char *name)
+{
+    return name[0] == '<' && (!strcmp(name, "<redacted>") || !strcmp(name, "<unknown>"));
+}
 
 /* ---- stack trace rules (enhancements) ---- */
 struct genh;

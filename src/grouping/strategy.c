@@ -608,8 +608,7 @@ static struct gcomp *frame_component(struct grun *g, const struct ev_frame *f)
         } else if (java) {
             if (has_prefix(func, "lambda$", 7))
                 gcomp_set(function, false, "ignored lambda function");
-        } else if (family == EVENT_FAMILY_NATIVE && func[0] == '<' &&
-                   (!strcmp(func, "<redacted>") || !strcmp(func, "<unknown>"))) {
+        } else if (family == EVENT_FAMILY_NATIVE && gfunc_native_unknown(func)) {
             gcomp_set(function, false, "ignored unknown function");
         } else if (family == EVENT_FAMILY_JAVASCRIPT) {
             const char *t = js_func_tail = rsplit_dot(func);
