@@ -161,6 +161,9 @@ static uint32_t token_hash(const char *head, const char *tail, size_t len)
 /* The two first bytes of an anchor as one of 256 bits (a prefix anchor has 2+ characters) */
 #define BYTE_PAIR(c0, c1) ((((unsigned)(c0) << 8 | (unsigned)(c1)) * 0x9E37u >> 8) & 255u)
 
+/* Keys whose values are paths: lowered, '/'-aware stars, also tried as "/" + value. */
+static bool pathlike_key(int key) { return key == MK_PATH || key == MK_PACKAGE || key == MK_FILENAME; }
+
 static int canon_key(const char *k, size_t n)
 {
     static const struct { const char *name; int key; } keys[] = {
@@ -297,7 +300,7 @@ static int parse_matcher(struct lexer *lx, struct ematcher *m, bool in_bracket)
     }
     if (key != MK_FAMILY && key != MK_APP) {
         m->needle = glob_needle(m->pattern);
-        m->pathlike = key == MK_PATH || key == MK_PACKAGE || key == MK_FILENAME;
+        m->pathlike = pathlike_key(key);
         if (compile_form(m) < 0) {
             errmsg_set(lx->err, "out of memory");
             return -1;
@@ -417,8 +420,8 @@ static void matcher_tokens(struct ematcher *m)
  * plain string equivalent:
  *   lit  -> F_EXACT          lit** -> F_PREFIX       lit* -> F_PREFIX_NOSLASH (path) / F_PREFIX
  *   **lit -> F_SUFFIX        **lit** -> F_CONTAINS   lit*lit2 -> F_PRESUF (not path)
- * Path-like values are also tried with a leading '/' (gglob_path_match_low); path_form_match
- * does that without building the string. */
+ * Path-like values are also tried with a leading '/' (gglob_path_match_low); path_value does
+ * that without building the string. */
 static int compile_form(struct ematcher *m)
 {
     const char *p = m->pattern;
@@ -593,14 +596,14 @@ static void choose_anchor(struct erule *r)
         int slot = m->key == MK_FUNCTION ? PRE_FUNCTION : m->key == MK_MODULE ? PRE_MODULE
                    : m->key == MK_PACKAGE ? PRE_PACKAGE : m->key == MK_PATH ? PRE_PATH : -1;
         size_t lead = strcspn(m->pattern, "*?[]\\");
-        if (slot >= 0 && lead >= 2 && (lead >= 8 ? 3 : 1) > best &&
-            prefix_hash(m->pattern, lead >= 8 ? 8 : lead >= 4 ? 4 : 2) != 0) { /* 0: "none" */
-            best = lead >= 8 ? 3 : 1;
-            size_t k = lead >= 8 ? 8 : lead >= 4 ? 4 : 2;
+        size_t k = lead >= 8 ? 8 : lead >= 4 ? 4 : 2; /* characters hashed */
+        uint32_t h = slot >= 0 && lead >= 2 && (k == 8 ? 3 : 1) > best ? prefix_hash(m->pattern, k) : 0;
+        if (h != 0) { /* 0: "none" */
+            best = k == 8 ? 3 : 1;
             r->anchor = ANCHOR_PREFIX;
             r->anchor_slot = slot;
             r->anchor_k = k == 8 ? 2 : k == 4 ? 1 : 0;
-            r->anchor_h = prefix_hash(m->pattern, k);
+            r->anchor_h = h;
             r->anchor_lit = m->pattern;
         }
         for (int t = 0; t < m->ntok; t++)
@@ -608,8 +611,7 @@ static void choose_anchor(struct erule *r)
                 best = 2;
                 best_len = m->tok_len[t];
                 r->anchor = ANCHOR_TOKEN;
-                r->anchor_slot = m->key == MK_PATH ? LOW_PATH : m->key == MK_PACKAGE ? LOW_PACKAGE
-                                                                                    : LOW_FILENAME;
+                r->anchor_slot = low_of(m->key);
                 r->anchor_h = m->tok[t];
                 r->anchor_mask = m->tokmask;
             }
@@ -1283,7 +1285,7 @@ static const char *joined(struct stackprep *p, int key)
     int slot = all_slot(key);
     if (p->all[slot])
         return p->all[slot];
-    bool pathlike = key == MK_PATH || key == MK_PACKAGE || key == MK_FILENAME;
+    bool pathlike = pathlike_key(key);
     size_t n = p->st->n, total = 0;
     for (size_t i = 0; i < n; i++) {
         const char *v = slot_value(p, key, i);
