@@ -342,7 +342,6 @@ static bool tobool(const char *v)
     return !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1");
 }
 
-
 static char *lower_dup(const char *s, char *stack, size_t cap)
 {
     size_t n = strlen(s);

@@ -88,9 +88,7 @@ void garena_free(struct garena *a)
         free(c);
         c = next;
     }
-    a->head = NULL;
-    a->cur = a->first;
-    a->end = a->first + sizeof a->first;
+    garena_init(a); /* empty again, ready for another run */
 }
 
 /* ---------------- per-thread memo ---------------- */
