@@ -433,10 +433,13 @@ void http_stop(struct http_server *srv)
 {
     if (!srv)
         return;
-    /* MHD refuses to stop with suspended connections: stop accepting and suspending, then let the
-     * commits in flight answer their requests (the inbox is still running) for up to 10 s. */
+    /* MHD refuses to stop with suspended connections: stop suspending, then let the commits in
+     * flight answer their requests (the inbox is still running) for up to 10 s. Requests that
+     * arrive meanwhile wait for their commit in place. No MHD_quiesce_daemon: with the epoll
+     * thread pool, libmicrohttpd 0.9.75 races its workers removing the listen socket from their
+     * epoll sets and can abort ("Failed to remove listen FD from epoll set"); MHD_stop_daemon
+     * closes the socket anyway. */
     atomic_store(&srv->stopping, 1);
-    MHD_quiesce_daemon(srv->daemon);
     for (int i = 0; i < 10000 && atomic_load(&srv->suspended) > 0; i++)
         nanosleep(&(struct timespec){0, 1000000}, NULL);
     MHD_stop_daemon(srv->daemon);
