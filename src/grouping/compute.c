@@ -5,6 +5,7 @@
  * global table, parsed once per distinct text), so grouping_compute stays allocation-light. */
 #include "grouping/grouping.h"
 #include "grouping/internal.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -54,9 +55,29 @@ static void free_rules(int kind, void *r)
         gfp_free(r);
 }
 
+/* Rules end up in grouping info JSON (matched rule texts, hints) and in the API: text that is not
+ * UTF-8 (a rules file given to the command line; the API only takes JSON strings) is refused. */
+static int check_utf8(const char *text, char *err)
+{
+    const unsigned char *p = (const unsigned char *)text, *end = p + strlen(text);
+    int line = 1;
+    while (p < end) {
+        int len = utf8_seq_len(p, end);
+        if (len <= 0) {
+            errmsg_set(err, "line %d: not valid UTF-8 (byte 0x%02x)", line, *p);
+            return -1;
+        }
+        line += *p == '\n';
+        p += len;
+    }
+    return 0;
+}
+
 static void *parse_rules(int kind, const char *text, char *err)
 {
     void *r = NULL;
+    if (check_utf8(text, err) < 0)
+        return NULL;
     int rc = kind == GROUPING_RULES_ENHANCEMENTS ? genh_parse(text, (struct genh **)&r, err)
                                                  : gfp_parse(text, (struct gfprules **)&r, err);
     return rc < 0 ? NULL : r;

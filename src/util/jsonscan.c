@@ -11,6 +11,7 @@
  * reads one character at a time through a stream layer and is the digest's largest cost, while
  * the tree it builds is what the grouping code consumes. */
 #include "util/jsonscan.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -43,29 +44,9 @@ static void skip_ws(struct scan *s)
 /* One UTF-8 sequence starting at s->p (already known to be >= 0x80); advances past it. */
 static int utf8_char(struct scan *s)
 {
-    const unsigned char *p = s->p;
-    unsigned c = p[0];
-    int len;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07;
-    else
-        return fail(s, "invalid UTF-8");
-    if (s->end - p < len)
-        return fail(s, "truncated UTF-8");
-    for (int i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return fail(s, "invalid UTF-8");
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    /* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return fail(s, "invalid UTF-8");
+    int len = utf8_seq_len(s->p, s->end);
+    if (len <= 0)
+        return fail(s, len < 0 ? "truncated UTF-8" : "invalid UTF-8");
     s->p += len;
     return 0;
 }

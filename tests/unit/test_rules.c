@@ -72,6 +72,23 @@ static void test_fingerprint_syntax(void **state)
     assert_int_not_equal(grouping_validate_rules(99, "x", err), 0);
 }
 
+/* Rule texts end up in the grouping info JSON: bytes that are not UTF-8 are refused, with the line
+ * (found by fuzzing: a fingerprint rules file with a stray 0x9a byte made the info JSON invalid). */
+static void test_rules_utf8(void **state)
+{
+    (void)state;
+    for (int K = GROUPING_RULES_ENHANCEMENTS; K <= GROUPING_RULES_FINGERPRINT; K++) {
+        const char *ok = K == GROUPING_RULES_FINGERPRINT ? "error.type:Caf\xc3\xa9 -> \xe2\x82\xac, \xf0\x9f\x98\x80\n"
+                                                         : "function:caf\xc3\xa9* -group  # \xe2\x82\xac\n";
+        valid(K, ok);
+        invalid(K, "# fine\nfunction:k\x9ayerr -> x\n", "line 2: not valid UTF-8 (byte 0x9a)");
+        invalid(K, "\n\n# \xed\xa0\x80 surrogate\n", "line 3: not valid UTF-8");
+        invalid(K, "module:\xc0\xaf -app\n", "line 1: not valid UTF-8 (byte 0xc0)");   /* overlong */
+        invalid(K, "module:x\xe2\x82", "line 1: not valid UTF-8");                     /* cut off */
+        invalid(K, "function:\xf4\x90\x80\x80 -app\n", "line 1: not valid UTF-8");   /* > U+10FFFF */
+    }
+}
+
 /* MD5 of concatenated values, as the test's independent expectation. */
 static void md5_of(const char *const *vals, size_t n, char out[33])
 {
@@ -420,6 +437,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_enhancement_syntax),
         cmocka_unit_test(test_fingerprint_syntax),
+        cmocka_unit_test(test_rules_utf8),
         cmocka_unit_test(test_enhancement_effects),
         cmocka_unit_test(test_rule_shapes),
         cmocka_unit_test(test_rule_leading_slash),
