@@ -125,7 +125,6 @@ static inline void acc_putn(struct acc *a, const char *s, size_t n)
     }
 }
 
-static inline void acc_puts(struct acc *a, const char *s) { acc_putn(a, s, strlen(s)); }
 
 /* The value of a leafy component. Its length is measured once and kept in the component (frame
  * leaves are hashed by both the app and system variants). */
