@@ -50,10 +50,12 @@ test-integration: $(BUILD)/faultline
 
 test: test-unit test-integration
 
-# Same tests, sanitized build in its own directory.
+# Same tests, sanitized build in its own directory; then the fuzzers (also sanitized, clang)
+# replay their seed corpora, which hold every input that once crashed (mk/fuzz.mk).
 test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(MAKE) BUILD=build-asan OPT="-O1" CFLAGS="$(SANFLAGS)" test
+	$(MAKE) fuzz
 
 clean:
 	rm -rf build build-asan

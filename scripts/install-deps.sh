@@ -2,14 +2,14 @@
 # Installs what faultline needs on Debian 12, as root (or through sudo).
 #   scripts/install-deps.sh          build and run the server
 #   scripts/install-deps.sh --test   also everything the tests need (pytest, Sentry SDKs, Node.js,
-#                                    and the npm test clients in tests/integration)
+#                                    the npm test clients in tests/integration, clang + libFuzzer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DEPS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev zlib1g-dev libbrotli-dev
             libzstd-dev libsqlite3-dev libopenblas-dev libdnnl-dev libpcre2-dev libssl-dev libcmocka-dev libpq-dev)
 TEST_DEPS=(python3 python3-pytest python3-sentry-sdk python3-requests python3-brotli
-           python3-zstandard curl ca-certificates)
+           python3-zstandard curl ca-certificates clang libclang-rt-14-dev)
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
