@@ -102,9 +102,11 @@ struct lex {
     char *err;
 };
 
+/* Blanks within a line: every isspace() byte but '\n'. A value ends at any isspace() byte, so a
+ * blank this skipped not ('\v' once) left the value loop taking empty values forever. */
 static void ws(struct lex *l)
 {
-    while (*l->p == ' ' || *l->p == '\t' || *l->p == '\r')
+    while (*l->p != '\n' && isspace((unsigned char)*l->p))
         l->p++;
 }
 

@@ -68,6 +68,8 @@ static void test_fingerprint_syntax(void **state)
     invalid(K, "nope:X -> y\n", "line 1: unknown matcher 'nope'");
     invalid(K, "-> y\n", "line 1: rule has no matcher");
     invalid(K, "type:X -> a title=nope\n", "line 1: title= expects a quoted string");
+    /* every blank but '\n' separates (a '\v' after a value once looped forever: fuzzing) */
+    valid(K, "error.type:X -> a,\vb\f{{ default }}\v\r\n");
     char err[ERRMSG_SIZE];
     assert_int_not_equal(grouping_validate_rules(99, "x", err), 0);
 }
