@@ -9,7 +9,7 @@ FUZZ_DIR := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=gnu17 -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
-FUZZ_TARGETS := grouping json ingest
+FUZZ_TARGETS := grouping json ingest gguf tokenize
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -19,6 +19,10 @@ FUZZ_SRCS_json := src/util/buf.c src/util/jsonscan.c
 FUZZ_LIBS_json := -ljansson -lm
 FUZZ_SRCS_ingest := src/util/buf.c src/util/jsonscan.c src/util/compress.c src/ingest/auth.c src/ingest/envelope.c
 FUZZ_LIBS_ingest := -ljansson -lz -lbrotlidec -lzstd -lpthread
+FUZZ_SRCS_gguf := src/util/buf.c $(addprefix src/embed/,gguf.c tok.c tok_bpe.c tok_unigram.c tok_wordpiece.c unicode_tab.c)
+FUZZ_LIBS_gguf := -lm -lpthread
+FUZZ_SRCS_tokenize := $(FUZZ_SRCS_gguf)
+FUZZ_LIBS_tokenize := $(FUZZ_LIBS_gguf)
 
 .PHONY: fuzz fuzz-run
 
@@ -31,7 +35,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*/*.c src/*/*.h)
 # Replays every seed (and every input that once crashed) through each fuzzer: a regression test.
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do echo "== fuzz_$$t: replaying tests/fuzz/corpus/$$t"; \
-	    if ! $(FUZZ_ENV) $(FUZZ_DIR)/fuzz_$$t -runs=0 tests/fuzz/corpus/$$t > $(FUZZ_DIR)/replay-$$t.log 2>&1; then \
+	    if ! $(FUZZ_ENV) $(FUZZ_DIR)/fuzz_$$t -runs=0 -artifact_prefix=$(FUZZ_DIR)/ tests/fuzz/corpus/$$t > $(FUZZ_DIR)/replay-$$t.log 2>&1; then \
 	        tail -n 40 $(FUZZ_DIR)/replay-$$t.log; echo "fuzz_$$t: FAILED"; exit 1; fi; \
 	    tail -n 1 $(FUZZ_DIR)/replay-$$t.log; done
 
