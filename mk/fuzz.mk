@@ -9,7 +9,7 @@ FUZZ_DIR := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=gnu17 -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
-FUZZ_TARGETS := grouping json ingest gguf tokenize
+FUZZ_TARGETS := grouping json ingest gguf tokenize api
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -23,6 +23,8 @@ FUZZ_SRCS_gguf := src/util/buf.c $(addprefix src/embed/,gguf.c tok.c tok_bpe.c t
 FUZZ_LIBS_gguf := -lm -lpthread
 FUZZ_SRCS_tokenize := $(FUZZ_SRCS_gguf)
 FUZZ_LIBS_tokenize := $(FUZZ_LIBS_gguf)
+FUZZ_SRCS_api = $(SRCS)
+FUZZ_LIBS_api = $(shell pkg-config --cflags --libs $(PKGS)) -ldnnl -lgomp -lpq -lpthread -lm
 
 .PHONY: fuzz fuzz-run
 
