@@ -5,7 +5,7 @@
 #   make bench-fingerprint-instr  instructions per event under callgrind (deterministic)
 
 FP_BENCH_BIN := $(BUILD)/bench/bench_fingerprint
-GROUPING_SRCS := src/util/buf.c src/util/jsonscan.c $(sort $(wildcard src/event/*.c)) \
+GROUPING_SRCS := src/util/buf.c src/util/jsonscan.c src/util/jsonarena.c $(sort $(wildcard src/event/*.c)) \
                  $(addprefix src/grouping/,component.c compute.c enhance.c fprules.c funcname.c \
                                            param.c rules_builtin.c strategy.c support.c)
 GROUPING_PKGS := jansson libpcre2-8 libcrypto

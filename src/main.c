@@ -2,6 +2,7 @@
  * This file only dispatches to the subcommands in src/cli/. */
 #include "cli/cli.h"
 #include "util/compress.h"
+#include "util/jsonarena.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    /* before any thread: the digest builds each event's tree in an arena (util/jsonarena.h) */
+    jsonarena_install();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             int rc = commands[i].run(argc - 1, argv + 1);

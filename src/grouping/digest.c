@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/compress.h"
+#include "util/jsonarena.h"
 #include "util/jsonscan.h"
 
 #define MAX_EVENT_JSON (64u << 20)
@@ -43,13 +44,16 @@ struct digest_ctx {
     int64_t               inbox_deleted;   /* inbox rows up to this id are deleted */
     struct store_inbox_row *rows;          /* fetch buffer, kept between polls (idle ones too) */
     int                   rows_cap;
+    struct jsonarena      arena;           /* the tree of the event being digested */
 };
 
 struct digest_ctx *digest_ctx_new(void)
 {
     struct digest_ctx *ctx = calloc(1, sizeof *ctx);
-    if (ctx)
+    if (ctx) {
         ctx->options_version = -1;
+        jsonarena_init(&ctx->arena);
+    }
     return ctx;
 }
 
@@ -71,6 +75,7 @@ void digest_ctx_free(struct digest_ctx *ctx)
     clear_rules(ctx);
     free(ctx->vec);
     free(ctx->rows);
+    jsonarena_destroy(&ctx->arena);
     free(ctx);
 }
 
@@ -458,8 +463,13 @@ int digest_run_batch(struct digest_ctx *ctx, struct store *s, int max, struct pi
         char why[ERRMSG_SIZE];
         buf_reset(&json);
         json_t *event = NULL;
-        if (zstd_decompress_buf(r->payload, r->payload_len, MAX_EVENT_JSON, &json, why) == 0)
+        if (zstd_decompress_buf(r->payload, r->payload_len, MAX_EVENT_JSON, &json, why) == 0) {
+            /* the previous event's tree is released (json_decref below): its arena is free */
+            jsonarena_reset(&ctx->arena);
+            jsonarena_begin(&ctx->arena);
             event = digest_parse_event(json.data ? json.data : "", json.len);
+            jsonarena_end();
+        }
         if (!event) {
             /* Ingestion validated it, so this is damage on disk: report and skip, never block. */
             fprintf(stderr, "faultline digest: skipping unreadable inbox row %lld (event %s)\n",
