@@ -123,9 +123,16 @@ void jsonarena_begin(struct jsonarena *a) { active = a->base ? a : NULL; }
 
 void jsonarena_end(void) { active = NULL; }
 
+/* What a reset keeps of the memory a large tree touched (the rest goes back to the system, so
+ * one large event does not leave the digest's resident size higher for good). */
+#define KEEP_BYTES ((size_t)4 << 20)
+
 void jsonarena_reset(struct jsonarena *a)
 {
-    if (a->base)
-        POISON(a->base, a->used); /* under ASan, a node used after its tree's arena was reset is caught */
+    if (!a->base)
+        return;
+    POISON(a->base, a->used); /* under ASan, a node used after its tree's arena was reset is caught */
+    if (a->used > KEEP_BYTES)
+        madvise(a->base + KEEP_BYTES, a->used - KEEP_BYTES, MADV_DONTNEED);
     a->used = 0;
 }

@@ -141,6 +141,36 @@ static void test_reuse_after_destroy(void **state)
     json_decref(m);
 }
 
+/* A tree larger than what a reset keeps (4 MiB): built, freed, the arena reset and used again. */
+static void test_large_tree(void **state)
+{
+    (void)state;
+    struct buf text = BUF_INIT;
+    buf_puts(&text, "{\"platform\":\"python\",\"extra\":[");
+    for (int i = 0; i < 200000; i++)
+        buf_printf(&text, "%s{\"k\":\"value %d\"}", i ? "," : "", i);
+    buf_puts(&text, "]}");
+    struct jsonarena a;
+    jsonarena_init(&a);
+    assert_non_null(a.base);
+    char err[ERRMSG_SIZE];
+    for (int round = 0; round < 2; round++) {
+        jsonarena_reset(&a);
+        jsonarena_begin(&a);
+        json_t *ev = jsonscan_build(text.data, text.len, 0, NULL, NULL, err);
+        jsonarena_end();
+        assert_non_null(ev);
+        assert_true(a.used > ((size_t)4 << 20));
+        assert_int_equal(json_array_size(json_object_get(ev, "extra")), 200000);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(ev, "extra"), 199999), "k")),
+                            "value 199999");
+        json_decref(ev);
+    }
+    jsonarena_reset(&a);
+    jsonarena_destroy(&a);
+    buf_free(&text);
+}
+
 int main(void)
 {
     if (jsonarena_install() != 0)
@@ -149,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_tree_in_arena),
         cmocka_unit_test(test_full_arena_falls_back),
         cmocka_unit_test(test_reuse_after_destroy),
+        cmocka_unit_test(test_large_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
