@@ -25,6 +25,7 @@
 #define V_SYS 1
 
 static const char *const HINT_RECURSION = "ignored due to recursion";
+static const char *const HINT_NON_APP = "non app frame";   /* app variant, out-of-app frame */
 
 /* ---------------- step 1: normalisation ---------------- */
 
@@ -720,7 +721,8 @@ static struct gcomp *stacktrace_variant(struct grun *g, const struct ev_stacktra
             app_hint = last_hint;
         }
         if (variant == V_APP && f->in_app != 1) {
-            gcomp_set(fc, false, app_hint && f->in_app != 1 ? app_hint : NULL);
+            /* Sentry checks this before recursion: an out-of-app frame says so in the app variant */
+            gcomp_set(fc, false, app_hint ? app_hint : HINT_NON_APP);
         } else if (variant == V_SYS) {
             gcomp_set(fc, contrib[i], hints[i]);
         } else {
