@@ -79,3 +79,30 @@ def test_projects_are_isolated(server, project, other_project):
     assert other_project.get_event(ev["event_id"]) is None
     r = server.api("GET", f"/api/0/projects/{other_project.id}/events/{ev['event_id']}/")
     harness.assert_detail(r, 404)
+
+
+def test_event_joins_the_issue_of_its_first_known_hash(make_server):
+    """Hashes are looked up app first, then system; an event joins the issue of the first one that
+    has an issue, and its other hashes are attached to that issue (a hash belongs to one issue)."""
+    srv = make_server()
+    p = srv.projects["p"]
+    assert srv.api("PUT", f"/api/0/projects/{p.id}/", json={"similarityMode": "off"}).status_code == 200
+
+    def send(in_app_main):
+        frames = [harness.frame("main", "app/main.py", 10, in_app=in_app_main),
+                  harness.frame("handle", "app/handler.py", 22)]
+        r, eid = p.send_event(harness.make_event("LookupError", "no such row", frames=frames))
+        assert r.status_code == 200, r.text
+        return p.wait_event(eid)
+
+    a = send(True)      # every frame in-app: app and system variants agree, one hash
+    b = send(False)     # main out of app: a new app hash (handle only), then the same system hash
+    assert len(a["hashes"]) == 1 and len(b["hashes"]) == 2
+    assert b["hashes"][1] == a["hashes"][0] and b["hashes"][0] != a["hashes"][0]
+    assert b["groupID"] == a["groupID"]                       # joined through its second hash
+    listed = {h["id"] for h in srv.api("GET", f"/api/0/issues/{a['groupID']}/hashes/").json()}
+    assert listed == {a["hashes"][0], b["hashes"][0]}         # b's new app hash now belongs to it
+    c = send(False)                                           # found by its first hash this time
+    assert c["groupID"] == a["groupID"] and c["hashes"] == b["hashes"]
+    issue = srv.api("GET", f"/api/0/issues/{a['groupID']}/").json()
+    assert int(issue["count"]) == 3
