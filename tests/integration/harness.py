@@ -137,6 +137,16 @@ class Project:
         return wait_for(lambda: self.get_event(event_id), timeout,
                         what=f"event {event_id} in project {self.id}")
 
+    def run_sdk(self, cmd, expect=None, timeout=90):
+        """Run an SDK program (cmd: argv; it prints one event id per line) and return the stored
+        events, in the order printed. expect: the number of events it must report."""
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout * SLOW,
+                           cwd=os.path.dirname(os.path.abspath(__file__)))
+        assert p.returncode == 0, p.stderr
+        ids = [line.strip().replace("-", "") for line in p.stdout.split() if line.strip()]
+        assert expect is None or len(ids) == expect, p.stdout
+        return [self.wait_event(eid) for eid in ids]
+
     def issues(self, **params):
         r = self.server.api("GET", f"/api/0/projects/{self.id}/issues/", params=params)
         assert r.status_code == 200, (r.status_code, r.text)
@@ -287,6 +297,12 @@ class Server:
         if token:
             headers["Authorization"] = f"Bearer {self.token if token is True else token}"
         return requests.request(method, self.url(path), headers=headers, timeout=kw.pop("timeout", 30), **kw)
+
+    def api_ok(self, method, path, **kw):
+        """An API call that must answer 200: its JSON."""
+        r = self.api(method, path, **kw)
+        assert r.status_code == 200, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json()
 
     def stats(self):
         r = self.api("GET", "/api/0/stats/")

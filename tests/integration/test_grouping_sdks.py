@@ -2,26 +2,17 @@
 ("user 123 not found", "user 456 not found") lands in one issue; a different bug in another."""
 
 import os
-import subprocess
 
 HERE = os.path.dirname(__file__)
 
 
-def _run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=90, cwd=HERE)
-    assert p.returncode == 0, p.stderr
-    ids = [line.strip().replace("-", "") for line in p.stdout.split() if line.strip()]
-    assert len(ids) == 3, p.stdout
-    return ids
-
-
-def _check(project, server, ids):
-    first, second, other = (project.wait_event(eid) for eid in ids)
+def _check(project, server, cmd):
+    first, second, other = project.run_sdk(cmd, expect=3)
     values = [e["payload"]["exception"]["values"][-1]["value"] for e in (first, second)]
     assert values[0] != values[1] and "123" in values[0] and "456" in values[1]
     assert first["groupID"] == second["groupID"]
     assert other["groupID"] != first["groupID"]
-    issue = server.api("GET", f"/api/0/issues/{first['groupID']}/").json()
+    issue = server.api_ok("GET", f"/api/0/issues/{first['groupID']}/")
     assert issue["metadata"]["type"] == "UserNotFound"
     assert int(issue["count"]) >= 2
     # the hash is the same for both: grouping came from the stack trace, not the message
@@ -31,10 +22,10 @@ def _check(project, server, ids):
 def test_python_sdk_messages_group(make_server):
     srv = make_server()
     p = srv.projects["p"]
-    _check(p, srv, _run(["/usr/bin/python3", os.path.join(HERE, "py", "messages.py"), p.dsn]))
+    _check(p, srv, ["/usr/bin/python3", os.path.join(HERE, "py", "messages.py"), p.dsn])
 
 
 def test_node_sdk_messages_group(make_server):
     srv = make_server()
     p = srv.projects["p"]
-    _check(p, srv, _run(["node", os.path.join(HERE, "js", "messages.js"), p.dsn]))
+    _check(p, srv, ["node", os.path.join(HERE, "js", "messages.js"), p.dsn])

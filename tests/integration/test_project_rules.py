@@ -2,7 +2,6 @@
 line-precise errors, and their effect on where real Python SDK events land."""
 
 import os
-import subprocess
 import time
 
 import harness
@@ -12,9 +11,7 @@ SCRIPT = os.path.join(os.path.dirname(__file__), "py", "rules_scenarios.py")
 
 def _send(project):
     """load_user KeyError, load_order KeyError, ValueError, load_user KeyError via noisy_retry."""
-    p = subprocess.run(["/usr/bin/python3", SCRIPT, project.dsn], capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    return [project.wait_event(eid) for eid in p.stdout.split()]
+    return project.run_sdk(["/usr/bin/python3", SCRIPT, project.dsn], expect=4)
 
 
 def _put(srv, project, **settings):
@@ -22,9 +19,7 @@ def _put(srv, project, **settings):
 
 
 def _project(srv, project):
-    r = srv.api("GET", f"/api/0/projects/{project.id}/")
-    assert r.status_code == 200, r.text
-    return r.json()
+    return srv.api_ok("GET", f"/api/0/projects/{project.id}/")
 
 
 def test_rules_are_validated_line_by_line(make_server):

@@ -2,7 +2,6 @@
 the digest's embed -> search -> decide step, shadow mode, merge and unmerge, restart."""
 
 import os
-import subprocess
 
 import harness
 
@@ -10,23 +9,15 @@ SCRIPT = os.path.join(os.path.dirname(__file__), "py", "same_bug_two_paths.py")
 
 
 def _send(project, scenario):
-    p = subprocess.run(["/usr/bin/python3", SCRIPT, project.dsn, scenario],
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    ids = p.stdout.split()
-    return [project.wait_event(eid) for eid in ids]
+    return project.run_sdk(["/usr/bin/python3", SCRIPT, project.dsn, scenario])
 
 
 def _settings(srv, project, **settings):
-    r = srv.api("PUT", f"/api/0/projects/{project.id}/", json=settings)
-    assert r.status_code == 200, r.text
-    return r.json()
+    return srv.api_ok("PUT", f"/api/0/projects/{project.id}/", json=settings)
 
 
 def _grouping(srv, project, ev):
-    r = srv.api("GET", f"/api/0/projects/{project.id}/events/{ev['eventID']}/grouping-info/")
-    assert r.status_code == 200, r.text
-    return r.json()
+    return srv.api_ok("GET", f"/api/0/projects/{project.id}/events/{ev['eventID']}/grouping-info/")
 
 
 def test_same_bug_two_paths_one_issue_with_similarity(make_server):

@@ -2,7 +2,7 @@
 argv[1] = DSN. Prints one event id per line: user 123, user 456, then the other bug."""
 import sys
 
-import sentry_sdk
+from sdk_capture import capture_each
 
 
 class UserNotFound(Exception):
@@ -18,13 +18,7 @@ def parse_port(text):
 
 
 def main():
-    sentry_sdk.init(sys.argv[1], default_integrations=False)
-    for fn, arg in [(find_user, 123), (find_user, 456), (parse_port, "eighty")]:
-        try:
-            fn(arg)
-        except Exception as e:  # noqa: BLE001
-            print(sentry_sdk.capture_exception(e))
-    sentry_sdk.flush(5)
+    capture_each(sys.argv[1], [(find_user, 123), (find_user, 456), (parse_port, "eighty")])
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ ValueError, then load_user's KeyError reached through a noisy_retry wrapper (the
 plus that frame: every call starts from the same line of main)."""
 import sys
 
-import sentry_sdk
+from sdk_capture import capture_each
 
 
 def load_user(cache):
@@ -24,13 +24,7 @@ def noisy_retry(cache):
 
 
 def main():
-    sentry_sdk.init(sys.argv[1], default_integrations=False)
-    for fn, arg in [(load_user, {}), (load_order, {}), (parse_port, "eighty"), (noisy_retry, {})]:
-        try:
-            fn(arg)
-        except Exception as e:  # noqa: BLE001
-            print(sentry_sdk.capture_exception(e))
-    sentry_sdk.flush(5)
+    capture_each(sys.argv[1], [(load_user, {}), (load_order, {}), (parse_port, "eighty"), (noisy_retry, {})])
 
 
 if __name__ == "__main__":

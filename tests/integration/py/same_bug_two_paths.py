@@ -5,7 +5,7 @@ have different stack-trace hashes; then a different bug (int() of a non-number).
 'again', 'export': the same bug through a third and a fourth caller. Prints one event id per line."""
 import sys
 
-import sentry_sdk
+from sdk_capture import capture_each
 
 
 def load_user(uid):
@@ -34,19 +34,12 @@ def parse_amount(text):
 
 
 def main():
-    sentry_sdk.init(sys.argv[1], default_integrations=False)
-    scenario = sys.argv[2]
     calls = {
         "paths": [(handle_profile, 17), (handle_settings, 23), (parse_amount, "12x")],
         "again": [(handle_admin, 99)],
         "export": [(handle_export, 5)],
-    }[scenario]
-    for fn, arg in calls:
-        try:
-            fn(arg)
-        except Exception as e:  # noqa: BLE001 - every error is reported
-            print(sentry_sdk.capture_exception(e))
-    sentry_sdk.flush(5)
+    }[sys.argv[2]]
+    capture_each(sys.argv[1], calls)
 
 
 if __name__ == "__main__":
