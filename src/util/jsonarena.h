@@ -1,8 +1,8 @@
 /* Jansson trees built in a bump arena: the digest parses one event at a time, and with malloc its
  * nodes come from whatever the previous event freed, scattered, in reverse order; from an arena
  * they lie side by side in the order the parser made them (and grouping reads them in that order),
- * and the whole tree goes at once. Measured on the digest's loop: parse 25-55% and grouping up to
- * 40% less time (docs/grouping.md §9).
+ * and the whole tree goes at once. Measured on the digest's loop (18 paired runs): the parse
+ * 15-58% and grouping 0-46% less time (docs/grouping.md §9).
  *
  * jsonarena_install() gives jansson allocation functions that take memory from the calling
  * thread's active arena, if any, else from malloc; a pointer is recognised as an arena's by its
