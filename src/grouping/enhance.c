@@ -654,6 +654,10 @@ static int parse_rule(struct lexer *lx, struct erule *r)
                 errmsg_set(lx->err, "line %d: expected '[' after '|'", lx->line);
                 return -1;
             }
+            if (r->has_callee) { /* (a second one would also overwrite the first) */
+                errmsg_set(lx->err, "line %d: a rule has at most one callee matcher", lx->line);
+                return -1;
+            }
             if (parse_bracket(lx, &r->callee) < 0)
                 return -1;
             r->has_callee = true;

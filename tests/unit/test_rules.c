@@ -51,6 +51,9 @@ static void test_enhancement_syntax(void **state)
     invalid(K, "function:\"unterminated -app\n", "line 1: unterminated");
     invalid(K, "app:maybe -group\n", "line 1: app: expects yes or no");
     invalid(K, "[ function:x  -group\n", "line 1: expected ']'");
+    /* a second callee once overwrote the first, leaking it (fuzzing; the ASan build checks) */
+    invalid(K, "function:a | [ function:*to* ] | [ function:*to* ] -group\n", "line 1: a rule has at most one callee");
+    invalid(K, "   | [ function:*to* ]  | [ function:*to* ", "line 1: a rule has at most one callee");
 }
 
 static void test_fingerprint_syntax(void **state)
