@@ -155,10 +155,31 @@ static double now(clockid_t c)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define MAX_RUNS 64
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+/* The median of the runs' rates[0..n), and the best in *best. */
+static double median_of(const double *rates, int n, double *best)
+{
+    double sorted[MAX_RUNS];
+    memcpy(sorted, rates, (size_t)n * sizeof *rates);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+    *best = sorted[n - 1];
+    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/* Ends a result row with every run's rate: ` [r1, r2, ...]}`. */
+static void print_runs_and_close(const double *rates, int n)
+{
+    for (int rep = 0; rep < n; rep++)
+        printf("%s%.0f", rep ? ", " : "", rates[rep]);
+    printf("]}");
+    fflush(stdout);
 }
 
 /* Times the set `repeat` times (S seconds each) and reports the median rate and the best one: on a
@@ -173,10 +194,8 @@ static void run_set(const struct set *s, double seconds, int repeat, int first, 
     for (int i = 0; i < s->n && i < 200; i++)
         if (grouping_compute(s->ev[i], &cfg, &r, err) == 0)
             grouping_result_free(&r);
-    double rates[64], wall_total = 0, cpu_total = 0;
+    double rates[MAX_RUNS], wall_total = 0, cpu_total = 0, best;
     long total = 0, failed = 0;
-    if (repeat > 64)
-        repeat = 64;
     for (int rep = 0; rep < repeat; rep++) {
         long count = 0;
         double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID), w1;
@@ -196,25 +215,20 @@ static void run_set(const struct set *s, double seconds, int repeat, int first, 
         cpu_total += c1 - c0;
         total += count;
     }
-    double sorted[64];
-    memcpy(sorted, rates, (size_t)repeat * sizeof *rates);
-    qsort(sorted, (size_t)repeat, sizeof *sorted, cmp_double);
-    double median = repeat % 2 ? sorted[repeat / 2] : (sorted[repeat / 2 - 1] + sorted[repeat / 2]) / 2;
+    double median = median_of(rates, repeat, &best);
     printf("%s    {\"set\": \"%s\", \"info_json\": %s, \"events\": %d, \"avg_frames\": %.1f, \"computed\": %ld, \"failed\": %ld, "
            "\"wall_s\": %.3f, \"cpu_s\": %.3f, \"runs\": %d, \"events_per_s_wall\": %.0f, \"events_per_s_cpu\": %.0f, "
            "\"events_per_s_cpu_best\": %.0f, \"us_per_event_cpu\": %.2f, \"events_per_s_cpu_runs\": [",
            first ? "" : ",\n", s->label, skip_info ? "false" : "true", s->n, s->frames / s->n, total, failed, wall_total,
-           cpu_total, repeat, total / wall_total, median, sorted[repeat - 1], 1e6 / median);
-    for (int rep = 0; rep < repeat; rep++)
-        printf("%s%.0f", rep ? ", " : "", rates[rep]);
-    printf("]}");
-    fflush(stdout);
+           cpu_total, repeat, total / wall_total, median, best, 1e6 / median);
+    print_runs_and_close(rates, repeat);
 }
 
 /* Grouping as the digest runs it: on the tree just built from the event's bytes (see the top).
- * Each event is parsed with jsonscan_build, then grouping_compute and freeing its result are timed
- * (CLOCK_MONOTONIC around them, about 40 ns per reading here: counted against grouping), then the tree is freed.
- * Wall time per call on a pinned core: being descheduled only ever adds time. */
+ * Each event is parsed with jsonscan_build into a jsonarena, then grouping_compute and freeing its
+ * result are timed (CLOCK_MONOTONIC around them, about 40 ns per reading here: counted against
+ * grouping), then the tree is freed. Wall time per call on a pinned core: being descheduled only
+ * ever adds time. */
 static void run_set_digest(const struct set *s, double seconds, int repeat, int first)
 {
     char **text = calloc((size_t)s->n, sizeof *text);
@@ -226,10 +240,8 @@ static void run_set_digest(const struct set *s, double seconds, int repeat, int 
     char err[ERRMSG_SIZE];
     struct grouping_result r;
     struct grouping_config cfg = {.skip_info = 1};
-    double rates[64], parse_total = 0, group_total = 0, bytes = 0;
+    double rates[MAX_RUNS], parse_total = 0, group_total = 0, bytes = 0, best;
     long computed = 0, failed = 0, next = 0;
-    if (repeat > 64)
-        repeat = 64;
     struct jsonarena arena; /* each tree in an arena, as the digest builds it (util/jsonarena.h) */
     jsonarena_init(&arena);
     for (int rep = -1; rep < repeat; rep++) { /* run -1 warms up */
@@ -262,20 +274,14 @@ static void run_set_digest(const struct set *s, double seconds, int repeat, int 
             computed += count;
         }
     }
-    double sorted[64];
-    memcpy(sorted, rates, (size_t)repeat * sizeof *rates);
-    qsort(sorted, (size_t)repeat, sizeof *sorted, cmp_double);
-    double median = repeat % 2 ? sorted[repeat / 2] : (sorted[repeat / 2 - 1] + sorted[repeat / 2]) / 2;
+    double median = median_of(rates, repeat, &best);
     printf("%s    {\"set\": \"%s\", \"mode\": \"digest\", \"info_json\": false, \"events\": %d, \"avg_frames\": %.1f, "
            "\"avg_bytes\": %.0f, \"computed\": %ld, \"failed\": %ld, \"group_s\": %.3f, \"runs\": %d, "
            "\"parse_us_per_event\": %.2f, \"us_per_event\": %.2f, \"events_per_s\": %.0f, \"events_per_s_best\": %.0f, "
            "\"events_per_s_runs\": [",
            first ? "" : ",\n", s->label, s->n, s->frames / s->n, computed ? bytes / computed : 0, computed, failed,
-           group_total, repeat, computed ? parse_total * 1e6 / computed : 0, 1e6 / median, median, sorted[repeat - 1]);
-    for (int rep = 0; rep < repeat; rep++)
-        printf("%s%.0f", rep ? ", " : "", rates[rep]);
-    printf("]}");
-    fflush(stdout);
+           group_total, repeat, computed ? parse_total * 1e6 / computed : 0, 1e6 / median, median, best);
+    print_runs_and_close(rates, repeat);
     jsonarena_destroy(&arena);
     for (int i = 0; text && i < s->n; i++)
         free(text[i]);
@@ -299,8 +305,7 @@ int main(int argc, char **argv)
             without_info = strcmp(argv[i], "only") != 0;
         } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
             repeat = atoi(argv[++i]);
-            if (repeat < 1)
-                repeat = 1;
+            repeat = repeat < 1 ? 1 : repeat > MAX_RUNS ? MAX_RUNS : repeat;
         } else if (!strcmp(argv[i], "--no-digest")) {
             digest = 0;
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
