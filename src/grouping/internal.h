@@ -144,8 +144,8 @@ void gjson_str(struct buf *b, const char *s);
 void gjson_raw(struct buf *b, const char *s, size_t n);   /* append bytes (fast path) */
 
 /* ---- grouping components (Sentry's component tree) ---- */
-/* 64 bytes: frame trees are built and copied per frame and variant, so the size counts. */
 #define GCOMP_LEN_UNKNOWN UINT32_MAX
+/* 64 bytes: frame trees are built and copied per frame and variant, so the size counts. */
 struct gcomp {
     const char *id;              /* "frame", "module", "exception", ... */
     const char *hint;            /* why it (does not) contribute, or NULL */
@@ -185,11 +185,16 @@ static inline void gcomp_init(struct gcomp *c, const char *id)
 {
     *c = (struct gcomp){.id = id, .in_app = -1};
 }
+/* Replace the value of a gcomp_leaf component (len as for gcomp_leaf_n). */
+static inline void gcomp_set_value(struct gcomp *c, const char *value, size_t len)
+{
+    c->leaf = value;
+    c->leaf_len = value && len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN;
+}
 static inline void gcomp_init_leaf(struct gcomp *c, const char *id, const char *value, size_t len)
 {
-    *c = (struct gcomp){.id = id, .in_app = -1, .leafy = true, .n = 1, .contributes = true,
-                        .leaf = value,
-                        .leaf_len = value && len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN};
+    *c = (struct gcomp){.id = id, .in_app = -1, .leafy = true, .n = 1, .contributes = true};
+    gcomp_set_value(c, value, len);
     c->v.leaves = &c->leaf;
 }
 /* In place: a component whose children are kids[0..n) (the array itself, not a copy); it
@@ -204,12 +209,6 @@ static inline void gcomp_init_kids(struct gcomp *c, const char *id, struct gcomp
             c->contributes = true;
             break;
         }
-}
-/* Replace the value of a gcomp_leaf component (len as for gcomp_leaf_n). */
-static inline void gcomp_set_value(struct gcomp *c, const char *value, size_t len)
-{
-    c->leaf = value;
-    c->leaf_len = value && len < GCOMP_LEN_UNKNOWN ? (uint32_t)len : GCOMP_LEN_UNKNOWN;
 }
 /* values: kids are copied; contributes = any kid contributes (Sentry derives it at creation). */
 struct gcomp *gcomp_kids(struct garena *a, const char *id, struct gcomp *const *kids, int n);
