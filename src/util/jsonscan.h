@@ -17,10 +17,11 @@ int jsoncheck_event(const char *data, size_t n, char *event_id, size_t cap, int 
 /* Parses [data, data+n) into a jansson object, accepting exactly what jansson's json_loadb(data, n,
  * flags) accepts and building an equal tree, several times faster. One exception, here and in
  * jsoncheck_event: jansson 2.14 lets a NUL byte directly after a number or true/false/null pass
- * ({"a":1<NUL>}); RFC 8259 refuses it, and so do these (found by tests/fuzz/fuzz_json.c). skip (may be NULL) is asked for
- * every member before its value is read: the member's depth (1 for the top-level object's members),
- * its raw key (between the quotes; has_escapes tells whether it has backslash escapes). Nonzero
- * keeps the member with a null value (its bytes are still validated). Returns the object, or NULL with
+ * ({"a":1<NUL>}); RFC 8259 refuses it, and so do these (found by tests/fuzz/fuzz_json.c).
+ * skip (may be NULL) is asked for every member before its value is read: the member's depth (1
+ * for the top-level object's members), its raw key (between the quotes; has_escapes tells whether
+ * it has backslash escapes). Nonzero keeps the member with a null value (its bytes are still
+ * validated). Returns the object, or NULL with
  * err set ("invalid event JSON: ...", or "invalid JSON: ..." with JSONSCAN_PLAIN_ERRORS). */
 #define JSONSCAN_REJECT_DUPLICATES 1   /* as jansson's JSON_REJECT_DUPLICATES */
 #define JSONSCAN_PLAIN_ERRORS      2
